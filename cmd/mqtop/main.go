@@ -1,0 +1,9 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/mqtop/mqtop/internal/version"
+)
+
+func main() { fmt.Println(version.Get()) }

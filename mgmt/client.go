@@ -1,0 +1,268 @@
+// Package mgmt talks to RabbitMQ's management HTTP API (and the Prometheus
+// plugin) and returns mqtop's own types, so that no view ever sees
+// rabbit-hole's. Every call carries a context and a timeout; decoding is
+// lenient because brokers omit fields freely (3.13+ drops nulls, stats vanish
+// when metrics collection is off).
+package mgmt
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	rabbithole "github.com/michaelklishin/rabbit-hole/v3"
+)
+
+// ErrReadOnly is returned by every mutating call when the client is read-only.
+var ErrReadOnly = errors.New("refused: mqtop is in read-only mode")
+
+// Options configure a Client.
+type Options struct {
+	URLs          []string // management endpoints, tried in order on network failure
+	PrometheusURL string   // "" disables the Prometheus source
+	User          string
+	Password      string
+	TLS           *tls.Config
+	Timeout       time.Duration // per request; default 10s
+	ReadOnly      bool
+}
+
+// Client is safe for concurrent use.
+type Client struct {
+	urls      []string
+	promURL   string
+	user      string
+	password  string
+	timeout   time.Duration
+	readOnly  bool
+	transport *http.Transport
+	current   atomic.Int32
+
+	versionOnce sync.Once
+	version     string
+}
+
+// New validates the options and builds a client; it performs no I/O.
+func New(o Options) (*Client, error) {
+	if len(o.URLs) == 0 {
+		return nil, errors.New("no management URL given")
+	}
+	urls := make([]string, 0, len(o.URLs))
+	for _, raw := range o.URLs {
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("management URL %q must look like http://host:15672", RedactURL(raw))
+		}
+		u.User = nil
+		urls = append(urls, strings.TrimRight(u.String(), "/"))
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 10 * time.Second
+	}
+	// One keep-alive pool for everything: rabbit-hole sets req.Close, which
+	// the context transport below undoes, so per-queue GETs reuse connections.
+	tr := &http.Transport{
+		Proxy:               http.ProxyFromEnvironment,
+		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		TLSClientConfig:     o.TLS,
+		MaxIdleConns:        32,
+		MaxIdleConnsPerHost: 16,
+		IdleConnTimeout:     90 * time.Second,
+		ForceAttemptHTTP2:   false,
+	}
+	return &Client{
+		urls: urls, promURL: strings.TrimRight(o.PrometheusURL, "/"), user: o.User, password: o.Password,
+		timeout: o.Timeout, readOnly: o.ReadOnly, transport: tr,
+	}, nil
+}
+
+// Endpoint is the management URL in use now (after any failover).
+func (c *Client) Endpoint() string { return c.urls[int(c.current.Load())%len(c.urls)] }
+
+// ReadOnly reports whether mutations are refused.
+func (c *Client) ReadOnly() bool { return c.readOnly }
+
+// Close releases idle connections.
+func (c *Client) Close() { c.transport.CloseIdleConnections() }
+
+// ctxTransport binds a context to requests built by rabbit-hole, which takes
+// none, and undoes its req.Close so connections are kept alive.
+type ctxTransport struct {
+	ctx  context.Context
+	base http.RoundTripper
+}
+
+func (t ctxTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r2 := r.Clone(t.ctx)
+	r2.Close = false
+	return t.base.RoundTrip(r2)
+}
+
+// rh returns a rabbit-hole client bound to ctx and the current endpoint.
+func (c *Client) rh(ctx context.Context) *rabbithole.Client {
+	rc, _ := rabbithole.NewTLSClient(c.Endpoint(), c.user, c.password, ctxTransport{ctx: ctx, base: c.transport})
+	rc.SetTimeout(c.timeout)
+	return rc
+}
+
+// withFailover runs call against the current endpoint and, on a network
+// failure (not an HTTP error), against each other endpoint in turn.
+func (c *Client) withFailover(ctx context.Context, call func(ctx context.Context) error) error {
+	var err error
+	for i := 0; i < len(c.urls); i++ {
+		cctx, cancel := context.WithTimeout(ctx, c.timeout)
+		err = call(cctx)
+		cancel()
+		if err == nil || !isNetworkError(err) || ctx.Err() != nil {
+			return err
+		}
+		if len(c.urls) > 1 {
+			c.current.Store((c.current.Load() + 1) % int32(len(c.urls)))
+		}
+	}
+	return err
+}
+
+func isNetworkError(err error) bool {
+	var ne net.Error
+	var oe *net.OpError
+	var ue *url.Error
+	return errors.As(err, &oe) || errors.As(err, &ne) || errors.As(err, &ue) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+// getJSON GETs /api/<path>?<q> and decodes into v.
+func (c *Client) getJSON(ctx context.Context, path string, q url.Values, v any) error {
+	return c.withFailover(ctx, func(ctx context.Context) error {
+		u := c.Endpoint() + "/api/" + path
+		if len(q) > 0 {
+			u += "?" + q.Encode()
+		}
+		return c.do(ctx, http.MethodGet, u, nil, v)
+	})
+}
+
+// send performs a mutating request; refused in read-only mode.
+func (c *Client) send(ctx context.Context, method, path string, body any) error {
+	if c.readOnly {
+		return ErrReadOnly
+	}
+	var r io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		r = strings.NewReader(string(b))
+	}
+	cctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	// Mutations are not retried on another node: a timeout may have applied.
+	return c.do(cctx, method, c.Endpoint()+"/api/"+path, r, nil)
+}
+
+func (c *Client) do(ctx context.Context, method, u string, body io.Reader, v any) error {
+	req, err := http.NewRequestWithContext(ctx, method, u, body)
+	if err != nil {
+		return err
+	}
+	req.SetBasicAuth(c.user, c.password)
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := (&http.Client{Transport: c.transport}).Do(req)
+	if err != nil {
+		return redactErr(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		return decodeHTTPError(resp)
+	}
+	if v == nil {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return nil
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		return fmt.Errorf("decode %s: %w", RedactURL(u), err)
+	}
+	return nil
+}
+
+// HTTPError is a non-2xx answer from the management API.
+type HTTPError struct {
+	Status int
+	Reason string
+}
+
+func (e *HTTPError) Error() string {
+	switch e.Status {
+	case http.StatusUnauthorized:
+		return "401 unauthorized: wrong user or password, or the user lacks the management tag"
+	case http.StatusForbidden:
+		return "403 forbidden: the user's tags or vhost permissions do not allow this" + suffix(e.Reason)
+	case http.StatusNotFound:
+		return "404 not found" + suffix(e.Reason)
+	}
+	return fmt.Sprintf("%d %s%s", e.Status, http.StatusText(e.Status), suffix(e.Reason))
+}
+
+func suffix(s string) string {
+	if s == "" {
+		return ""
+	}
+	return ": " + s
+}
+
+// StatusOf returns the HTTP status carried by err, or 0.
+func StatusOf(err error) int {
+	var he *HTTPError
+	if errors.As(err, &he) {
+		return he.Status
+	}
+	var re rabbithole.ErrorResponse
+	if errors.As(err, &re) {
+		return re.StatusCode
+	}
+	return 0
+}
+
+func decodeHTTPError(resp *http.Response) error {
+	var body struct{ Error, Reason string }
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	_ = json.Unmarshal(b, &body)
+	reason := body.Reason
+	if reason == "" {
+		reason = body.Error
+	}
+	return &HTTPError{Status: resp.StatusCode, Reason: reason}
+}
+
+// RedactURL removes any password from a URL string.
+func RedactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+func redactErr(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return &url.Error{Op: ue.Op, URL: RedactURL(ue.URL), Err: ue.Err}
+	}
+	return err
+}

@@ -1,0 +1,302 @@
+package mgmt
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// QueueSource serves windows of the queue list. Two implementations sit
+// behind it: the Prometheus index (every queue's depth in one cheap scrape,
+// sorted and filtered locally) and the paged management query.
+type QueueSource interface {
+	QueuePage(ctx context.Context, q QueueQuery) (QueuePage, error)
+}
+
+// SourceStatus tells the header which source served and how old the index is.
+type SourceStatus struct {
+	Source    string        // "prometheus" or "management"
+	IndexAge  time.Duration // age of the Prometheus index, 0 for management
+	IndexTook time.Duration // how long the last scrape took
+	Fallback  string        // why the Prometheus source is not used, if it is not
+}
+
+// ManagementSource is the paged management query.
+type ManagementSource struct{ C *Client }
+
+func (m ManagementSource) QueuePage(ctx context.Context, q QueueQuery) (QueuePage, error) {
+	return m.C.ListQueuesPage(ctx, q)
+}
+
+// IndexSource keeps the Prometheus index of every queue and fetches full
+// rows only for the window asked for.
+type IndexSource struct {
+	C           *Client
+	Parallel    int           // per-queue GETs in flight; default 8
+	MinInterval time.Duration // never scrape more often than this; default 2s
+
+	mu       sync.Mutex
+	index    []IndexEntry
+	scope    string // vhost the index covers ("" all)
+	at       time.Time
+	took     time.Duration
+	inflight bool
+	lastErr  error
+}
+
+// indexInterval grows with the scrape time so a slow scrape (tens of
+// thousands of queues) runs less often than the rows on screen refresh.
+func (s *IndexSource) indexInterval() time.Duration {
+	iv := s.MinInterval
+	if iv <= 0 {
+		iv = 2 * time.Second
+	}
+	if d := 5 * s.took; d > iv {
+		iv = d
+	}
+	return iv
+}
+
+// Status reports the index age and scrape time.
+func (s *IndexSource) Status() SourceStatus {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := SourceStatus{Source: "prometheus", IndexTook: s.took}
+	if !s.at.IsZero() {
+		st.IndexAge = time.Since(s.at)
+	}
+	return st
+}
+
+// refresh scrapes the index; callers hold no lock.
+func (s *IndexSource) refresh(ctx context.Context, vhost string) error {
+	start := time.Now()
+	idx, err := s.C.ScrapeQueueIndex(ctx, vhost)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.inflight = false
+	s.lastErr = err
+	if err != nil {
+		return err
+	}
+	s.index, s.scope, s.at, s.took = idx, vhost, time.Now(), time.Since(start)
+	return nil
+}
+
+// ensureIndex scrapes synchronously when there is no usable index (first
+// use, or the vhost scope changed) and in the background when it is merely
+// old, so the rows on screen never wait for a slow scrape.
+func (s *IndexSource) ensureIndex(ctx context.Context, vhost string) ([]IndexEntry, error) {
+	s.mu.Lock()
+	usable := !s.at.IsZero() && s.scope == vhost
+	old := usable && time.Since(s.at) >= s.indexInterval()
+	if usable && old && !s.inflight {
+		s.inflight = true
+		go func() {
+			bctx, cancel := context.WithTimeout(context.Background(), 3*s.C.timeout)
+			defer cancel()
+			_ = s.refresh(bctx, vhost)
+		}()
+	}
+	idx := s.index
+	s.mu.Unlock()
+	if usable {
+		return idx, nil
+	}
+	if err := s.refresh(ctx, vhost); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.index, nil
+}
+
+// IndexSortable reports whether the index can sort by the key locally.
+func IndexSortable(k SortKey) bool {
+	switch k {
+	case SortName, SortVHost, SortReady, SortUnacked, SortMessages, SortConsumers, "":
+		return true
+	}
+	return false
+}
+
+func (s *IndexSource) QueuePage(ctx context.Context, q QueueQuery) (QueuePage, error) {
+	if !IndexSortable(q.Sort) {
+		return QueuePage{}, fmt.Errorf("the prometheus index cannot sort by %s", q.Sort)
+	}
+	var re *regexp.Regexp
+	if q.Filter != "" {
+		var err error
+		if re, err = regexp.Compile(q.Filter); err != nil {
+			return QueuePage{}, fmt.Errorf("bad filter: %w", err)
+		}
+	}
+	idx, err := s.ensureIndex(ctx, q.VHost)
+	if err != nil {
+		return QueuePage{}, err
+	}
+	rows := make([]IndexEntry, 0, len(idx))
+	for _, e := range idx {
+		if re == nil || re.MatchString(e.Name) {
+			rows = append(rows, e)
+		}
+	}
+	SortIndex(rows, q.Sort, q.Desc)
+	page := QueuePage{Matched: len(rows), Total: len(idx), Source: "prometheus", Offset: clamp(q.Offset, 0, len(rows))}
+	end := clamp(page.Offset+q.Limit, page.Offset, len(rows))
+	window := rows[page.Offset:end]
+	page.Queues, err = s.details(ctx, window)
+	return page, err
+}
+
+// details fetches the full row of each queue in the window, bounded in
+// parallel; a queue deleted since the scrape keeps its index values.
+func (s *IndexSource) details(ctx context.Context, window []IndexEntry) ([]Queue, error) {
+	out := make([]Queue, len(window))
+	g, gctx := errgroup.WithContext(ctx)
+	par := s.Parallel
+	if par <= 0 {
+		par = 8
+	}
+	g.SetLimit(par)
+	for i, e := range window {
+		out[i] = Queue{VHost: e.VHost, Name: e.Name, Ready: C(e.Ready), Unacked: C(e.Unacked), Messages: C(e.Messages), Consumers: C(e.Consumers)}
+		g.Go(func() error {
+			q, err := s.C.GetQueue(gctx, e.VHost, e.Name)
+			switch {
+			case err == nil:
+				out[i] = q
+			case StatusOf(err) == 404:
+				out[i].State = "deleted"
+			default:
+				return err
+			}
+			return nil
+		})
+	}
+	return out, g.Wait()
+}
+
+// SortIndex sorts entries by key; ties break by vhost then name so the
+// order is stable between refreshes.
+func SortIndex(rows []IndexEntry, k SortKey, desc bool) {
+	val := func(e IndexEntry) int64 {
+		switch k {
+		case SortReady:
+			return e.Ready
+		case SortUnacked:
+			return e.Unacked
+		case SortMessages:
+			return e.Messages
+		case SortConsumers:
+			return e.Consumers
+		}
+		return 0
+	}
+	sort.SliceStable(rows, func(i, j int) bool {
+		a, b := rows[i], rows[j]
+		if k == SortVHost && a.VHost != b.VHost {
+			return (a.VHost < b.VHost) != desc
+		}
+		if va, vb := val(a), val(b); va != vb {
+			return (va < vb) != desc
+		}
+		if k == SortName || k == SortVHost || k == "" {
+			if c := strings.Compare(a.Name, b.Name); c != 0 {
+				return (c < 0) != desc
+			}
+			return a.VHost < b.VHost
+		}
+		if a.VHost != b.VHost {
+			return a.VHost < b.VHost
+		}
+		return a.Name < b.Name
+	})
+}
+
+func clamp(v, lo, hi int) int {
+	if v < lo {
+		return lo
+	}
+	if v > hi {
+		return hi
+	}
+	return v
+}
+
+// AutoSource uses the Prometheus index while it answers and the management
+// query otherwise, retrying the index now and then to come back on its own.
+type AutoSource struct {
+	Index *IndexSource
+	Mgmt  ManagementSource
+	Retry time.Duration // how long to stay on management after a failed scrape; default 30s
+
+	mu       sync.Mutex
+	downTill time.Time
+	reason   string
+	last     string
+}
+
+func (a *AutoSource) QueuePage(ctx context.Context, q QueueQuery) (QueuePage, error) {
+	useIndex := a.Index != nil && IndexSortable(q.Sort)
+	a.mu.Lock()
+	if time.Now().Before(a.downTill) {
+		useIndex = false
+	}
+	a.mu.Unlock()
+	if useIndex {
+		p, err := a.Index.QueuePage(ctx, q)
+		if err == nil {
+			a.setLast("prometheus", "")
+			return p, nil
+		}
+		if ctx.Err() != nil {
+			return p, err
+		}
+		retry := a.Retry
+		if retry <= 0 {
+			retry = 30 * time.Second
+		}
+		a.mu.Lock()
+		a.downTill = time.Now().Add(retry)
+		a.mu.Unlock()
+		a.setLast("management", err.Error())
+	} else if a.Index == nil {
+		a.setLast("management", "prometheus source disabled")
+	} else if !IndexSortable(q.Sort) {
+		a.setLast("management", "sorted by "+string(q.Sort)+" on the server")
+	}
+	p, err := a.Mgmt.QueuePage(ctx, q)
+	if err == nil && p.Source == "management" {
+		a.mu.Lock()
+		a.last = "management"
+		a.mu.Unlock()
+	}
+	return p, err
+}
+
+func (a *AutoSource) setLast(src, reason string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.last = src
+	if reason != "" || src == "prometheus" {
+		a.reason = reason
+	}
+}
+
+// Status says which source served the last page and why.
+func (a *AutoSource) Status() SourceStatus {
+	a.mu.Lock()
+	last, reason := a.last, a.reason
+	a.mu.Unlock()
+	if last == "prometheus" && a.Index != nil {
+		return a.Index.Status()
+	}
+	return SourceStatus{Source: "management", Fallback: reason}
+}
