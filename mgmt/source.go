@@ -171,6 +171,14 @@ func (s *IndexSource) details(ctx context.Context, window []IndexEntry) ([]Queue
 			q, err := s.C.GetQueue(gctx, e.VHost, e.Name)
 			switch {
 			case err == nil:
+				// Stats lag a new queue by one emission interval; the
+				// index may already know its depth.
+				if !q.Messages.OK {
+					q.Ready, q.Unacked, q.Messages = out[i].Ready, out[i].Unacked, out[i].Messages
+				}
+				if !q.Consumers.OK {
+					q.Consumers = out[i].Consumers
+				}
 				out[i] = q
 			case StatusOf(err) == 404:
 				out[i].State = "deleted"

@@ -1,9 +1,121 @@
+// Command mqtop is a terminal UI for monitoring and operating RabbitMQ.
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
 
+	tea "charm.land/bubbletea/v2"
+	"golang.org/x/term"
+
+	"github.com/mqtop/mqtop/internal/config"
 	"github.com/mqtop/mqtop/internal/version"
+	"github.com/mqtop/mqtop/mgmt"
+	"github.com/mqtop/mqtop/tui"
+	"github.com/mqtop/mqtop/tui/keys"
 )
 
-func main() { fmt.Println(version.Get()) }
+func main() { os.Exit(run(os.Args[1:])) }
+
+func run(args []string) int {
+	km := keys.Default()
+	cfg, err := config.Load(args, os.Getenv, config.LoadOptions{KnownActions: km.Names()})
+	if errors.Is(err, config.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "mqtop:", err)
+		return 2
+	}
+	if cfg.ShowVersion {
+		fmt.Println(version.Get())
+		return 0
+	}
+	if err := km.Apply(cfg.Keys); err != nil {
+		fmt.Fprintln(os.Stderr, "mqtop: config keys:", err)
+		return 2
+	}
+	if !term.IsTerminal(int(os.Stdin.Fd())) || !term.IsTerminal(int(os.Stdout.Fd())) {
+		fmt.Fprintln(os.Stderr, "mqtop: needs a terminal: stdin and stdout must be a TTY (run it in a terminal or over ssh -t)")
+		return 1
+	}
+	logger, closeLog, err := openLog(cfg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "mqtop:", err)
+		return 1
+	}
+	defer closeLog()
+	for _, w := range cfg.Warnings {
+		logger.Warn(w)
+	}
+	deps, err := connect(cfg, cfg.Context, km, logger)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "mqtop:", err)
+		return 1
+	}
+	deps.Contexts = cfg.Names()
+	deps.Switch = func(name string) (tui.Deps, error) {
+		ctx, warns, err := cfg.Switch(name)
+		if err != nil {
+			return tui.Deps{}, err
+		}
+		for _, w := range warns {
+			logger.Warn(w)
+		}
+		d, err := connect(cfg, ctx, km, logger)
+		d.Contexts, d.Switch = deps.Contexts, deps.Switch
+		return d, err
+	}
+	logger.Info("starting", "version", version.Get().String(), "context", cfg.Context)
+	p := tea.NewProgram(tui.New(deps))
+	if _, err := p.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "mqtop:", err)
+		return 1
+	}
+	return 0
+}
+
+// connect builds the clients for one context; it performs no I/O, so mqtop
+// starts even when the broker is down and fills in when it comes back.
+func connect(cfg *config.Config, ctx config.Context, km keys.Map, logger *slog.Logger) (tui.Deps, error) {
+	tlsConf, err := ctx.TLSConfig()
+	if err != nil {
+		return tui.Deps{}, fmt.Errorf("context %s: %w", ctx.Name, err)
+	}
+	timeout := 10 * time.Second
+	client, err := mgmt.New(mgmt.Options{URLs: ctx.URLs, PrometheusURL: ctx.PrometheusURL, User: ctx.User,
+		Password: ctx.Password, TLS: tlsConf, Timeout: timeout, ReadOnly: ctx.ReadOnly})
+	if err != nil {
+		return tui.Deps{}, fmt.Errorf("context %s: %w", ctx.Name, err)
+	}
+	src := &mgmt.AutoSource{Mgmt: mgmt.ManagementSource{C: client}}
+	if !ctx.PrometheusDisabled && ctx.PrometheusURL != "" {
+		src.Index = &mgmt.IndexSource{C: client}
+	}
+	logger.Info("context", "name", ctx.Name, "management", ctx.URLs, "prometheus", ctx.PrometheusURL, "read_only", ctx.ReadOnly)
+	return tui.Deps{
+		Context: tui.Context{Name: ctx.Name, Color: ctx.Color, Endpoint: client.Endpoint(), ReadOnly: ctx.ReadOnly, Insecure: ctx.TLS.InsecureSkipVerify},
+		Backend: client, Source: src, Refresh: cfg.Refresh, Timeout: timeout, Keys: km,
+	}, nil
+}
+
+// openLog writes to the log file with --debug, and nowhere otherwise: the
+// terminal belongs to the UI.
+func openLog(cfg *config.Config) (*slog.Logger, func(), error) {
+	if !cfg.Debug {
+		return slog.New(slog.NewTextHandler(io.Discard, nil)), func() {}, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(cfg.LogFile), 0o700); err != nil {
+		return nil, nil, fmt.Errorf("create log directory: %w", err)
+	}
+	f, err := os.OpenFile(cfg.LogFile, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open log file: %w", err)
+	}
+	return slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelDebug})), func() { f.Close() }, nil
+}

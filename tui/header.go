@@ -1,0 +1,133 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/lipgloss/v2"
+
+	"github.com/mqtop/mqtop/internal/history"
+	"github.com/mqtop/mqtop/internal/theme"
+	"github.com/mqtop/mqtop/mgmt"
+	"github.com/mqtop/mqtop/views"
+)
+
+// header is three lines: who and what the cluster is, the message totals
+// and rates, the object counts and where the data comes from.
+func (m *Model) header() string {
+	o := m.overview
+	c := m.deps.Context
+	badge := theme.Badge(views.Clean(c.Name), theme.ContextColor(c.Color))
+	l1 := []string{badge}
+	if o.ClusterName != "" {
+		l1 = append(l1, theme.Value.Render(views.Clean(o.ClusterName)))
+	}
+	if o.RabbitMQVersion != "" {
+		l1 = append(l1, theme.Label.Render("RabbitMQ ")+views.Clean(o.RabbitMQVersion),
+			theme.Label.Render("Erlang ")+views.Clean(o.ErlangVersion))
+	}
+	if len(m.nodes) > 0 {
+		up := 0
+		for _, n := range m.nodes {
+			if n.Running {
+				up++
+			}
+		}
+		st := theme.Ok
+		if up < len(m.nodes) {
+			st = theme.Error
+		}
+		l1 = append(l1, st.Render(fmt.Sprintf("nodes %d/%d", up, len(m.nodes))))
+	}
+	for _, a := range alarms(m.nodes) {
+		l1 = append(l1, theme.Badge(a, theme.Bad))
+	}
+	if c.ReadOnly {
+		l1 = append(l1, theme.Badge("READ-ONLY", theme.Warn))
+	}
+	if c.Insecure {
+		l1 = append(l1, theme.Badge("TLS NOT VERIFIED", theme.Bad))
+	}
+	line1 := joinRight(strings.Join(l1, " "), m.freshness(), m.width)
+
+	spark := views.Sparkline(m.totals.Get("").Values(func(s history.Sample) float64 { return s.Messages }), 20)
+	l2 := fmt.Sprintf("%s %s  %s %s  %s %s %s   %s %s  %s %s  %s %s",
+		theme.Label.Render("ready"), views.FmtCount(o.Ready), theme.Label.Render("unacked"), views.FmtCount(o.Unacked),
+		theme.Label.Render("total"), views.FmtCount(o.Messages), theme.Ok.Render(spark),
+		theme.Label.Render("publish/s"), views.FmtRate(o.PublishRate), theme.Label.Render("deliver/s"), views.FmtRate(o.DeliverRate),
+		theme.Label.Render("ack/s"), views.FmtRate(o.AckRate))
+
+	l3 := fmt.Sprintf("%s %s  %s %s  %s %s  %s %s",
+		theme.Label.Render("connections"), views.FmtCount(o.Connections), theme.Label.Render("channels"), views.FmtCount(o.Channels),
+		theme.Label.Render("queues"), views.FmtCount(o.Queues), theme.Label.Render("consumers"), views.FmtCount(o.Consumers))
+	line3 := joinRight(l3, m.sourceInfo(), m.width)
+	return views.Truncate(line1, m.width) + "\n" + views.Truncate(l2, m.width) + "\n" + views.Truncate(line3, m.width)
+}
+
+func alarms(nodes []mgmt.Node) []string {
+	var out []string
+	for _, n := range nodes {
+		short := views.Clean(n.Name)
+		if n.MemAlarm {
+			out = append(out, "MEMORY ALARM "+short)
+		}
+		if n.DiskAlarm {
+			out = append(out, "DISK ALARM "+short)
+		}
+		if len(n.Partitions) > 0 {
+			out = append(out, "PARTITIONED "+short)
+		}
+	}
+	return out
+}
+
+// freshness says how old the data is and how fast the API answers, or why
+// it is stale.
+func (m *Model) freshness() string {
+	switch {
+	case !m.everGood && m.lastErr != nil:
+		return theme.Error.Render("cannot reach " + views.Clean(m.deps.Context.Endpoint) + ": " + short(m.lastErr) + " — retrying")
+	case !m.everGood:
+		return theme.Dim.Render("connecting…")
+	case m.lastErr != nil:
+		age := time.Since(m.lastGood)
+		return theme.Warning.Render(fmt.Sprintf("stale %s: %s", views.FmtDuration(age), short(m.lastErr)))
+	}
+	return theme.Dim.Render(fmt.Sprintf("api %s · every %s", views.FmtDuration(m.lastTook), views.FmtDuration(m.interval)))
+}
+
+func (m *Model) sourceInfo() string {
+	s := m.status
+	switch {
+	case m.top() != pageQueues:
+		return ""
+	case s.Source == "prometheus":
+		return theme.Dim.Render(fmt.Sprintf("source prometheus · index %s old, took %s", views.FmtDuration(s.IndexAge), views.FmtDuration(s.IndexTook)))
+	case s.Source == "management" && s.Fallback != "":
+		return theme.Dim.Render("source management (" + short(fmt.Errorf("%s", s.Fallback)) + ")")
+	case s.Source != "":
+		return theme.Dim.Render("source " + s.Source)
+	}
+	return ""
+}
+
+// short trims an error to what fits a header.
+func short(err error) string {
+	s := views.Clean(err.Error())
+	if len(s) > 70 {
+		s = s[:69] + "…"
+	}
+	return s
+}
+
+func joinRight(left, right string, width int) string {
+	gap := width - lipgloss.Width(left) - lipgloss.Width(right)
+	if right == "" || gap < 2 {
+		if right == "" {
+			return left
+		}
+		return left + "  " + right
+	}
+	return left + strings.Repeat(" ", gap) + right
+}

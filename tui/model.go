@@ -1,0 +1,274 @@
+// Package tui is mqtop's one root tea.Model: it routes keys to the view in
+// front, runs polls that never overlap, drops stale results, keeps the last
+// good data when a poll fails, and draws the header, body and footer.
+package tui
+
+import (
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/mqtop/mqtop/internal/history"
+	"github.com/mqtop/mqtop/mgmt"
+	"github.com/mqtop/mqtop/tui/keys"
+	"github.com/mqtop/mqtop/views"
+)
+
+// Context describes the cluster mqtop is connected to, for the header.
+type Context struct {
+	Name, Color, Endpoint string
+	ReadOnly, Insecure    bool
+}
+
+// Deps is what the root model needs from the outside world.
+type Deps struct {
+	Context  Context
+	Backend  Backend
+	Source   Source
+	Refresh  time.Duration
+	Timeout  time.Duration
+	Keys     keys.Map
+	Contexts []string
+	// Switch connects to another context for :ctx; nil disables it.
+	Switch func(name string) (Deps, error)
+}
+
+type page int
+
+const (
+	pageQueues page = iota
+	pageDetail
+	pagePager // JSON or help
+)
+
+// Model is the root model.
+type Model struct {
+	deps Deps
+	keys keys.Map
+
+	width, height int
+
+	// Polling.
+	seq, tickGen     int
+	inflight         bool
+	pending          bool
+	failures         int
+	interval         time.Duration
+	lastTook         time.Duration
+	lastGood, lastAt time.Time
+	lastErr          error
+	everGood         bool
+
+	// Last good data.
+	overview mgmt.Overview
+	nodes    []mgmt.Node
+	status   mgmt.SourceStatus
+
+	book   *history.Book
+	totals *history.Book
+
+	// Views: the queue list is always there; detail and pager stack on it.
+	queues *views.Queues
+	detail *views.QueueDetail
+	pager  *views.Pager
+	stack  []page
+
+	cmd    cmdline
+	line   statusLine
+	vhosts []string
+}
+
+// New builds the root model.
+func New(d Deps) *Model {
+	if d.Refresh <= 0 {
+		d.Refresh = 2 * time.Second
+	}
+	if d.Timeout <= 0 {
+		d.Timeout = 10 * time.Second
+	}
+	m := &Model{deps: d, keys: d.Keys, interval: d.Refresh,
+		book: history.NewBook(600, 5000), totals: history.NewBook(600, 1)}
+	if d.Context.ReadOnly {
+		m.keys.ReadOnly()
+	}
+	m.queues = views.NewQueues(&m.keys)
+	m.stack = []page{pageQueues}
+	m.cmd = newCmdline()
+	return m
+}
+
+// Init starts the first poll at once.
+func (m *Model) Init() tea.Cmd { return m.startPoll() }
+
+func (m *Model) top() page { return m.stack[len(m.stack)-1] }
+
+// startPoll builds a poll from copies of the current state, unless one is
+// already running, in which case another follows as soon as it returns.
+func (m *Model) startPoll() tea.Cmd {
+	if m.inflight {
+		m.pending = true
+		return nil
+	}
+	m.inflight, m.pending = true, false
+	m.seq++
+	spec := pollSpec{seq: m.seq, timeout: m.deps.Timeout}
+	switch m.top() {
+	case pageDetail:
+		spec.detail = &[2]string{m.detail.VHost, m.detail.Name}
+	default:
+		q := m.queues.Query()
+		spec.list = &q
+	}
+	return poll(m.deps.Backend, m.deps.Source, spec)
+}
+
+func (m *Model) scheduleTick() tea.Cmd {
+	m.tickGen++
+	gen := m.tickGen
+	d := nextDelay(m.interval, m.lastTook, m.failures)
+	return tea.Tick(d, func(time.Time) tea.Msg { return tickMsg{gen: gen} })
+}
+
+// Update routes messages: keys to the command line or the view in front,
+// data to whichever view owns it.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.layout()
+		return m, nil
+	case tea.KeyPressMsg:
+		return m, m.handleKey(msg)
+	case SnapshotLoaded:
+		return m, m.applySnapshot(msg)
+	case tickMsg:
+		if msg.gen != m.tickGen {
+			return m, nil
+		}
+		return m, m.startPoll()
+	case clockMsg:
+		if m.stale() {
+			return m, clock()
+		}
+		return m, nil
+	case vhostsLoaded:
+		if msg.err == nil {
+			m.vhosts = msg.names
+		}
+		return m, nil
+	case statusFaded:
+		m.line.fade(msg.id)
+		return m, nil
+	case views.QueryChanged:
+		return m, m.startPoll()
+	case views.OpenQueueRequested:
+		m.detail = views.NewQueueDetail(&m.keys, msg.VHost, msg.Name)
+		m.push(pageDetail)
+		return m, m.startPoll()
+	case views.RawJSONRequested:
+		m.pager = views.NewPager(&m.keys, "raw JSON of "+views.Clean(msg.Title))
+		m.pager.SetContent(views.PrettyJSON(msg.Raw))
+		m.push(pagePager)
+		return m, nil
+	case views.BackRequested:
+		return m, m.back()
+	}
+	return m, nil
+}
+
+func (m *Model) push(p page) {
+	m.stack = append(m.stack, p)
+	m.layout()
+}
+
+// back pops the page in front; from the queue list it quits.
+func (m *Model) back() tea.Cmd {
+	if len(m.stack) == 1 {
+		return tea.Quit
+	}
+	leaving := m.top()
+	m.stack = m.stack[:len(m.stack)-1]
+	if leaving == pageDetail {
+		m.detail = nil
+		return m.startPoll()
+	}
+	return nil
+}
+
+func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := &m.keys
+	if key.Matches(msg, k.ForceQuit.Binding) {
+		return tea.Quit
+	}
+	m.line.keyPressed()
+	if m.cmd.active {
+		return m.updateCmdline(msg)
+	}
+	if m.top() == pageQueues && m.queues.Capturing() {
+		return m.queues.Update(msg)
+	}
+	switch {
+	case key.Matches(msg, k.Command.Binding):
+		m.cmd.open()
+		return loadVHosts(m.deps.Backend, m.deps.Timeout)
+	case key.Matches(msg, k.Help.Binding):
+		m.pager = views.NewPager(&m.keys, "keys — "+m.pageName())
+		m.pager.SetContent(helpText(&m.keys, m.top()))
+		m.push(pagePager)
+		return nil
+	case key.Matches(msg, k.Refresh.Binding):
+		return tea.Batch(m.info("refreshing"), m.startPoll())
+	case key.Matches(msg, k.Faster.Binding):
+		return m.setInterval(m.interval / 2)
+	case key.Matches(msg, k.Slower.Binding):
+		return m.setInterval(m.interval * 2)
+	case key.Matches(msg, k.Quit.Binding) && m.top() != pagePager:
+		return m.back()
+	}
+	switch m.top() {
+	case pageDetail:
+		return m.detail.Update(msg)
+	case pagePager:
+		return m.pager.Update(msg)
+	}
+	if key.Matches(msg, k.Back.Binding) && m.queues.Filter() == "" {
+		return nil
+	}
+	if dangerous(k, msg) {
+		m.errorf("%s is not available yet in this build", msg.String())
+		return nil
+	}
+	return m.queues.Update(msg)
+}
+
+func dangerous(k *keys.Map, msg tea.KeyPressMsg) bool {
+	for _, a := range k.All() {
+		if (a.Dangerous || a.Name == "browse") && key.Matches(msg, a.Binding) {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *Model) setInterval(d time.Duration) tea.Cmd {
+	d = max(min(d, time.Minute), 250*time.Millisecond)
+	m.interval = d
+	return m.info("refresh every %s", views.FmtDuration(d))
+}
+
+func (m *Model) pageName() string {
+	switch m.top() {
+	case pageDetail:
+		return "queue detail"
+	case pagePager:
+		return "pager"
+	}
+	return "queues"
+}
+
+func (m *Model) stale() bool { return m.lastErr != nil }
+
+func clock() tea.Cmd {
+	return tea.Tick(time.Second, func(time.Time) tea.Msg { return clockMsg{} })
+}

@@ -1,0 +1,55 @@
+package tui
+
+import (
+	"time"
+
+	"github.com/mqtop/mqtop/mgmt"
+)
+
+// SnapshotLoaded is the result of one poll; everything in it was fetched
+// by a command built from values copied when the poll started.
+type SnapshotLoaded struct {
+	Seq  int
+	At   time.Time
+	Took time.Duration
+
+	Overview    mgmt.Overview
+	OverviewErr error
+	Nodes       []mgmt.Node
+	NodesErr    error
+
+	// The queue list, when the list was on screen.
+	Page    *mgmt.QueuePage
+	PageErr error
+	Status  mgmt.SourceStatus
+
+	// The detail page's queue, when a detail page was on screen.
+	Detail         *mgmt.Queue
+	DetailBindings []mgmt.Binding
+	DetailErr      error
+}
+
+// Err is the first error of the poll, for the stale marker.
+func (s SnapshotLoaded) Err() error {
+	for _, e := range []error{s.OverviewErr, s.PageErr, s.DetailErr, s.NodesErr} {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// tickMsg re-arms polling; gen drops ticks superseded by a refresh-now.
+type tickMsg struct{ gen int }
+
+// clockMsg redraws ages once a second while data is stale.
+type clockMsg struct{}
+
+// vhostsLoaded feeds :vhost completion.
+type vhostsLoaded struct {
+	names []string
+	err   error
+}
+
+// statusFaded clears an info message after a while.
+type statusFaded struct{ id int }

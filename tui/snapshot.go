@@ -1,0 +1,104 @@
+package tui
+
+import (
+	"math"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/mqtop/mqtop/internal/history"
+	"github.com/mqtop/mqtop/mgmt"
+	"github.com/mqtop/mqtop/views"
+)
+
+// trendWindow is how far back a queue's trend looks.
+const trendWindow = 30 * time.Second
+
+// applySnapshot takes a poll's result: stale ones are dropped, errors keep
+// the last good data on screen and mark it stale, and the next poll is armed
+// only now, so polls never overlap.
+func (m *Model) applySnapshot(s SnapshotLoaded) tea.Cmd {
+	if s.Seq != m.seq {
+		return nil
+	}
+	m.inflight = false
+	m.lastTook, m.lastAt = s.Took, s.At
+	wasStale := m.stale()
+	if err := s.Err(); err != nil {
+		m.failures++
+		m.lastErr = err
+	} else {
+		m.failures, m.lastErr = 0, nil
+		m.lastGood, m.everGood = s.At, true
+	}
+	if s.OverviewErr == nil {
+		m.overview = s.Overview
+		m.totals.Add("", history.Sample{At: s.At, Messages: float64(s.Overview.Messages.Or(0))})
+	}
+	if s.NodesErr == nil {
+		m.nodes = s.Nodes
+	}
+	if s.Page != nil {
+		m.status = s.Status
+		m.queues.SetPage(*s.Page, m.record(s.At, s.Page.Queues))
+	}
+	if s.Detail != nil && m.detail != nil && s.Detail.VHost == m.detail.VHost && s.Detail.Name == m.detail.Name {
+		info := m.record(s.At, []mgmt.Queue{*s.Detail})
+		m.detail.SetData(*s.Detail, s.DetailBindings, m.book.Get(s.Detail.Key()), info[s.Detail.Key()])
+	}
+	cmds := []tea.Cmd{m.scheduleTick()}
+	if m.pending {
+		cmds = append(cmds, m.startPoll())
+	}
+	if m.stale() && !wasStale {
+		cmds = append(cmds, clock())
+	}
+	return tea.Batch(cmds...)
+}
+
+// record adds the queues to the session history and derives each row's
+// trend, net rate and stuck-unacked flag.
+func (m *Model) record(at time.Time, qs []mgmt.Queue) map[string]views.RowInfo {
+	out := make(map[string]views.RowInfo, len(qs))
+	for _, q := range qs {
+		if !q.Messages.OK {
+			continue
+		}
+		k := q.Key()
+		m.book.Add(k, history.Sample{At: at, Messages: float64(q.Messages.N), Ready: float64(q.Ready.Or(0)),
+			Unacked: float64(q.Unacked.Or(0)), In: rateOrNaN(q.PublishRate), Out: rateOrNaN(q.DeliverRate)})
+		s := m.book.Get(k)
+		info := views.RowInfo{Trend: s.Trend(trendWindow)}
+		if r, ok := s.NetRate(); ok {
+			info.NetRate = mgmt.R(r)
+		}
+		info.UnackedStuck = unackedStuck(s, q)
+		out[k] = info
+	}
+	return out
+}
+
+// unackedStuck: unacked grew over the window while nothing was acked.
+func unackedStuck(s *history.Series, q mgmt.Queue) bool {
+	if !q.AckRate.OK || q.AckRate.PerSec > 0 || !q.Unacked.OK || q.Unacked.N == 0 {
+		return false
+	}
+	samples := s.Samples()
+	if len(samples) < 2 {
+		return false
+	}
+	last := samples[len(samples)-1]
+	for _, x := range samples {
+		if last.At.Sub(x.At) <= trendWindow {
+			return last.Unacked > x.Unacked
+		}
+	}
+	return false
+}
+
+func rateOrNaN(r mgmt.Rate) float64 {
+	if !r.OK {
+		return math.NaN()
+	}
+	return r.PerSec
+}

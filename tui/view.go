@@ -1,0 +1,129 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/mqtop/mqtop/internal/theme"
+	"github.com/mqtop/mqtop/tui/keys"
+	"github.com/mqtop/mqtop/views"
+)
+
+const (
+	headerLines = 3
+	footerLines = 2
+)
+
+// layout shares the screen out: header, a rule, the body, the footer.
+func (m *Model) layout() {
+	bodyH := max(m.height-headerLines-1-footerLines, 3)
+	m.queues.SetSize(m.width, bodyH)
+	if m.detail != nil {
+		m.detail.SetSize(m.width, bodyH)
+	}
+	if m.pager != nil {
+		m.pager.SetSize(m.width, bodyH)
+	}
+}
+
+// View draws the whole screen; it is pure.
+func (m *Model) View() tea.View {
+	v := tea.NewView(m.Render())
+	v.AltScreen = true
+	v.WindowTitle = "mqtop — " + m.deps.Context.Name
+	return v
+}
+
+// Render is the screen as a string, for the program and for golden tests.
+func (m *Model) Render() string {
+	if m.width == 0 || m.height == 0 {
+		return ""
+	}
+	bodyH := max(m.height-headerLines-1-footerLines, 3)
+	var body string
+	switch m.top() {
+	case pageDetail:
+		body = m.detail.View()
+	case pagePager:
+		body = m.pager.View()
+	default:
+		body = m.queues.View()
+	}
+	body = fitLines(body, m.width, bodyH)
+	rule := theme.Dim.Render(strings.Repeat("─", m.width))
+	parts := []string{m.header(), rule, body, m.footer()}
+	return strings.Join(parts, "\n")
+}
+
+// fitLines makes s exactly h lines, each cut to w cells.
+func fitLines(s string, w, h int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for i, l := range lines {
+		if lipgloss.Width(l) > w {
+			lines[i] = views.Truncate(l, w)
+		}
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (m *Model) footer() string {
+	var hints string
+	if m.cmd.active {
+		hints = m.cmdlineView()
+	} else {
+		hints = shortHelp(&m.keys, m.top())
+	}
+	return views.Truncate(hints, m.width) + "\n" + views.Truncate(m.line.view(), m.width)
+}
+
+// shortHelp is the footer's one line of the main keys of the page in front.
+func shortHelp(k *keys.Map, p page) string {
+	var pairs [][2]string
+	switch p {
+	case pageQueues:
+		pairs = [][2]string{{k.Detail.Binding.Help().Key, "detail"}, {k.Filter.Binding.Help().Key, "filter"},
+			{k.Sort.Binding.Help().Key + "/" + k.SortReverse.Binding.Help().Key, "sort"},
+			{k.Command.Binding.Help().Key, "command"}, {k.RawJSON.Binding.Help().Key, "json"},
+			{k.Refresh.Binding.Help().Key, "refresh"}, {k.Help.Binding.Help().Key, "help"}, {k.Quit.Binding.Help().Key, "quit"}}
+	case pageDetail:
+		pairs = [][2]string{{"↑/↓", "scroll"}, {k.RawJSON.Binding.Help().Key, "json"}, {k.Refresh.Binding.Help().Key, "refresh"},
+			{k.Help.Binding.Help().Key, "help"}, {"esc/q", "back"}}
+	default:
+		pairs = [][2]string{{"↑/↓ pgup/pgdn", "scroll"}, {"esc/q", "back"}}
+	}
+	out := make([]string, len(pairs))
+	for i, p := range pairs {
+		out[i] = theme.Key.Render(p[0]) + " " + theme.Dim.Render(p[1])
+	}
+	return strings.Join(out, "  ")
+}
+
+// helpText lists every enabled binding, the page's own first.
+func helpText(k *keys.Map, p page) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\n", theme.Title.Render("Keys"))
+	for _, a := range k.All() {
+		if !a.Binding.Enabled() {
+			continue
+		}
+		h := a.Binding.Help()
+		note := ""
+		if a.Dangerous || a.Name == "browse" {
+			note = theme.Dim.Render("  (not in this build yet)")
+		}
+		fmt.Fprintf(&b, "  %s %s%s\n", theme.Key.Render(fmt.Sprintf("%-14s", h.Key)), h.Desc, note)
+	}
+	b.WriteString("\n" + theme.Title.Render("Command line (:)") + "\n")
+	b.WriteString("  :q, :queues      the queue list\n  :vhost NAME      only that vhost (:vhost alone = all)\n")
+	b.WriteString("  :ctx NAME        switch to another context\n  :quit            leave mqtop\n  tab              complete\n")
+	return b.String()
+}

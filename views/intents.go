@@ -1,0 +1,26 @@
+package views
+
+import "github.com/mqtop/mqtop/mgmt"
+
+// QueryChanged says the queue list's query (sort, filter, scroll window or
+// vhost) changed; the root polls at once.
+type QueryChanged struct{}
+
+// OpenQueueRequested asks for a queue's detail page.
+type OpenQueueRequested struct{ VHost, Name string }
+
+// RawJSONRequested asks to show an object's JSON as the broker sent it.
+type RawJSONRequested struct {
+	Title string
+	Raw   []byte
+}
+
+// BackRequested asks to leave the current page.
+type BackRequested struct{}
+
+// RowInfo is what the root derived from the session's history for one queue.
+type RowInfo struct {
+	Trend        Trend
+	NetRate      mgmt.Rate // change of depth per second, when the broker gives no rates
+	UnackedStuck bool      // unacked rising with no acks
+}

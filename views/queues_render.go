@@ -1,0 +1,159 @@
+package views
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/dustin/go-humanize"
+
+	"github.com/mqtop/mqtop/internal/theme"
+	"github.com/mqtop/mqtop/mgmt"
+)
+
+type column struct {
+	title    string
+	width    int
+	right    bool
+	sort     mgmt.SortKey
+	priority int // lower survives narrower terminals
+	cell     func(q mgmt.Queue, info RowInfo) string
+}
+
+func rateCell(r mgmt.Rate) string { return FmtRate(r) }
+
+var queueColumns = []column{
+	{title: "VHOST", width: 10, sort: mgmt.SortVHost, priority: 9, cell: func(q mgmt.Queue, _ RowInfo) string { return Clean(q.VHost) }},
+	{title: "NAME", width: 0, sort: mgmt.SortName, priority: 0, cell: func(q mgmt.Queue, _ RowInfo) string { return Clean(q.Name) }},
+	{title: "TYPE", width: 7, sort: mgmt.SortType, priority: 6, cell: func(q mgmt.Queue, _ RowInfo) string { return Clean(q.Type) }},
+	{title: "STATE", width: 8, sort: mgmt.SortState, priority: 7, cell: func(q mgmt.Queue, _ RowInfo) string { return Clean(q.State) }},
+	{title: "READY", width: 9, right: true, sort: mgmt.SortReady, priority: 1, cell: func(q mgmt.Queue, _ RowInfo) string { return FmtCount(q.Ready) }},
+	{title: "UNACKED", width: 8, right: true, sort: mgmt.SortUnacked, priority: 1, cell: func(q mgmt.Queue, _ RowInfo) string { return FmtCount(q.Unacked) }},
+	{title: "TOTAL", width: 9, right: true, sort: mgmt.SortMessages, priority: 1, cell: func(q mgmt.Queue, _ RowInfo) string { return FmtCount(q.Messages) }},
+	{title: "CONS", width: 5, right: true, sort: mgmt.SortConsumers, priority: 2, cell: func(q mgmt.Queue, _ RowInfo) string { return FmtCount(q.Consumers) }},
+	{title: "IN/S", width: 7, right: true, sort: mgmt.SortIn, priority: 3, cell: func(q mgmt.Queue, _ RowInfo) string { return rateCell(q.PublishRate) }},
+	{title: "OUT/S", width: 7, right: true, sort: mgmt.SortOut, priority: 3, cell: func(q mgmt.Queue, _ RowInfo) string { return rateCell(q.DeliverRate) }},
+	{title: "TREND", width: 16, priority: 4, cell: func(_ mgmt.Queue, i RowInfo) string { return FmtTrend(i.Trend) }},
+}
+
+// layout picks the columns that fit the width, NAME taking what is left.
+func (v *Queues) layout() []column {
+	const nameMin = 14
+	maxPrio := 9
+	if v.vhost != "" {
+		maxPrio = 8 // the vhost column says nothing when scoped to one
+	}
+	for ; maxPrio >= 0; maxPrio-- {
+		used, cols := 0, []column{}
+		for _, c := range queueColumns {
+			if c.priority <= maxPrio {
+				cols = append(cols, c)
+				used += c.width + 1
+			}
+		}
+		if used+nameMin <= v.width || maxPrio == 0 {
+			for i := range cols {
+				if cols[i].width == 0 {
+					cols[i].width = max(v.width-used, nameMin)
+				}
+			}
+			return cols
+		}
+	}
+	return nil
+}
+
+// View renders the table for the current window.
+func (v *Queues) View() string {
+	cols := v.layout()
+	var b strings.Builder
+	for i, c := range cols {
+		title := c.title
+		st := theme.TableHead
+		if c.sort != "" && c.sort == v.sortKey {
+			arrow := "↑"
+			if v.desc {
+				arrow = "↓"
+			}
+			title += arrow
+			st = theme.SortedCol
+		}
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(st.Render(fit(title, c.width, c.right)))
+	}
+	b.WriteByte('\n')
+	rows := v.rowsVisible()
+	for r := 0; r < rows; r++ {
+		abs := v.top + r
+		if abs >= v.page.Matched {
+			break
+		}
+		b.WriteString(v.renderRow(cols, abs))
+		b.WriteByte('\n')
+	}
+	if v.ready && v.page.Matched == 0 {
+		msg := "no queues"
+		if v.filter != "" {
+			msg = fmt.Sprintf("no queue matches /%s/", Clean(v.filter))
+		}
+		b.WriteString(theme.Dim.Render(msg) + "\n")
+	} else if !v.ready {
+		b.WriteString(theme.Dim.Render("loading queues…") + "\n")
+	}
+	out := strings.TrimRight(b.String(), "\n")
+	lines := strings.Count(out, "\n") + 1
+	out += strings.Repeat("\n", max(v.height-2-lines, 0)+1)
+	if v.filtering {
+		out += v.input.View() + "\n"
+	} else if v.filterErr != "" {
+		out += theme.Error.Render(v.filterErr) + "\n"
+	}
+	return out + v.positionLine()
+}
+
+func (v *Queues) renderRow(cols []column, abs int) string {
+	i := abs - v.page.Offset
+	selected := abs == v.cursor
+	if i < 0 || i >= len(v.page.Queues) {
+		line := fit(theme.Dim.Render("…"), v.width, false)
+		if selected {
+			return theme.Selected.Render(line)
+		}
+		return line
+	}
+	q := v.page.Queues[i]
+	info := v.info[q.Key()]
+	if !q.PublishRate.OK && !q.DeliverRate.OK && info.NetRate.OK {
+		// No message_stats from the broker: show the net change instead.
+		q.PublishRate = info.NetRate
+	}
+	cells := make([]string, len(cols))
+	for ci, c := range cols {
+		cells[ci] = fit(c.cell(q, info), c.width, c.right)
+	}
+	line := strings.Join(cells, " ")
+	switch {
+	case selected:
+		return theme.Selected.Render(line)
+	case highlight(q, info):
+		return theme.Attention.Render(line)
+	}
+	return line
+}
+
+func (v *Queues) positionLine() string {
+	n := v.page.Matched
+	pos := 0
+	if n > 0 {
+		pos = v.cursor + 1
+	}
+	s := fmt.Sprintf("%s/%s queues", humanize.Comma(int64(pos)), humanize.Comma(int64(n)))
+	if v.filter != "" {
+		s += fmt.Sprintf(" matching /%s/ of %s", Clean(v.filter), humanize.Comma(int64(v.page.Total)))
+	}
+	if v.vhost != "" {
+		s += " in vhost " + Clean(v.vhost)
+	}
+	return theme.Dim.Render(Truncate(s, v.width))
+}
