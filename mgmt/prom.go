@@ -13,7 +13,7 @@ import (
 
 // IndexEntry is what the Prometheus plugin says about one queue.
 type IndexEntry struct {
-	VHost, Name                        string
+	VHost, Name                         string
 	Ready, Unacked, Messages, Consumers int64
 }
 

@@ -18,14 +18,19 @@ import (
 func (m *Model) header() string {
 	o := m.overview
 	c := m.deps.Context
-	badge := theme.Badge(views.Clean(c.Name), theme.ContextColor(c.Color))
-	l1 := []string{badge}
+	// Each part has a rank: on a narrow terminal the highest ranks go
+	// first, so alarms and the read-only badge are never cut.
+	type part struct {
+		text string
+		rank int
+	}
+	parts := []part{{theme.Badge(views.Clean(c.Name), theme.ContextColor(c.Color)), 0}}
 	if o.ClusterName != "" {
-		l1 = append(l1, theme.Value.Render(views.Clean(o.ClusterName)))
+		parts = append(parts, part{theme.Value.Render(views.Clean(o.ClusterName)), 2})
 	}
 	if o.RabbitMQVersion != "" {
-		l1 = append(l1, theme.Label.Render("RabbitMQ ")+views.Clean(o.RabbitMQVersion),
-			theme.Label.Render("Erlang ")+views.Clean(o.ErlangVersion))
+		parts = append(parts, part{theme.Label.Render("RabbitMQ ") + views.Clean(o.RabbitMQVersion), 1},
+			part{theme.Label.Render("Erlang ") + views.Clean(o.ErlangVersion), 3})
 	}
 	if len(m.nodes) > 0 {
 		up := 0
@@ -38,25 +43,41 @@ func (m *Model) header() string {
 		if up < len(m.nodes) {
 			st = theme.Error
 		}
-		l1 = append(l1, st.Render(fmt.Sprintf("nodes %d/%d", up, len(m.nodes))))
+		parts = append(parts, part{st.Render(fmt.Sprintf("nodes %d/%d", up, len(m.nodes))), 0})
 	}
 	for _, a := range alarms(m.nodes) {
-		l1 = append(l1, theme.Badge(a, theme.Bad))
+		parts = append(parts, part{theme.Badge(a, theme.Bad), 0})
 	}
 	if c.ReadOnly {
-		l1 = append(l1, theme.Badge("READ-ONLY", theme.Warn))
+		parts = append(parts, part{theme.Badge("READ-ONLY", theme.Warn), 0})
 	}
 	if c.Insecure {
-		l1 = append(l1, theme.Badge("TLS NOT VERIFIED", theme.Bad))
+		parts = append(parts, part{theme.Badge("TLS NOT VERIFIED", theme.Bad), 0})
 	}
-	line1 := joinRight(strings.Join(l1, " "), m.freshness(), m.width)
+	fresh := m.freshness()
+	var line1 string
+	for drop := 4; drop >= 0; drop-- {
+		var l1 []string
+		for _, p := range parts {
+			if p.rank < drop || p.rank == 0 {
+				l1 = append(l1, p.text)
+			}
+		}
+		line1 = joinRight(strings.Join(l1, " "), fresh, m.width)
+		if lipgloss.Width(line1) <= m.width {
+			break
+		}
+	}
 
-	spark := views.Sparkline(m.totals.Get("").Values(func(s history.Sample) float64 { return s.Messages }), 20)
-	l2 := fmt.Sprintf("%s %s  %s %s  %s %s %s   %s %s  %s %s  %s %s",
+	l2 := fmt.Sprintf("%s %s  %s %s  %s %s %%s  %s %s  %s %s  %s %s",
 		theme.Label.Render("ready"), views.FmtCount(o.Ready), theme.Label.Render("unacked"), views.FmtCount(o.Unacked),
-		theme.Label.Render("total"), views.FmtCount(o.Messages), theme.Ok.Render(spark),
+		theme.Label.Render("total"), views.FmtCount(o.Messages),
 		theme.Label.Render("publish/s"), views.FmtRate(o.PublishRate), theme.Label.Render("deliver/s"), views.FmtRate(o.DeliverRate),
 		theme.Label.Render("ack/s"), views.FmtRate(o.AckRate))
+	// The sparkline takes what room the numbers leave, up to 20 cells.
+	room := min(20, m.width-lipgloss.Width(fmt.Sprintf(l2, ""))-1)
+	spark := views.Sparkline(m.totals.Get("").Values(func(s history.Sample) float64 { return s.Messages }), max(room, 0))
+	l2 = fmt.Sprintf(l2, theme.Ok.Render(spark))
 
 	l3 := fmt.Sprintf("%s %s  %s %s  %s %s  %s %s",
 		theme.Label.Render("connections"), views.FmtCount(o.Connections), theme.Label.Render("channels"), views.FmtCount(o.Channels),
@@ -103,11 +124,11 @@ func (m *Model) sourceInfo() string {
 	case m.top() != pageQueues:
 		return ""
 	case s.Source == "prometheus":
-		return theme.Dim.Render(fmt.Sprintf("source prometheus · index %s old, took %s", views.FmtDuration(s.IndexAge), views.FmtDuration(s.IndexTook)))
+		return theme.Dim.Render(fmt.Sprintf("prometheus index %s old (%s)", views.FmtDuration(s.IndexAge), views.FmtDuration(s.IndexTook)))
 	case s.Source == "management" && s.Fallback != "":
-		return theme.Dim.Render("source management (" + short(fmt.Errorf("%s", s.Fallback)) + ")")
+		return theme.Dim.Render("management API (" + short(fmt.Errorf("%s", s.Fallback)) + ")")
 	case s.Source != "":
-		return theme.Dim.Render("source " + s.Source)
+		return theme.Dim.Render(s.Source + " API")
 	}
 	return ""
 }

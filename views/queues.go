@@ -60,7 +60,7 @@ func (v *Queues) Capturing() bool { return v.filtering }
 // rowsVisible is the number of table rows that fit (one line is the header).
 func (v *Queues) rowsVisible() int {
 	n := v.height - 2 // column titles and the position line
-	if v.filtering || v.filterErr != "" {
+	if v.filtering {
 		n--
 	}
 	return max(n, 1)
@@ -183,6 +183,7 @@ func (v *Queues) updateFilter(msg tea.KeyPressMsg) tea.Cmd {
 	case "esc":
 		v.filtering, v.filterErr = false, ""
 		v.input.Blur()
+		v.clampScroll()
 		return nil
 	case "enter":
 		val := strings.TrimSpace(v.input.Value())

@@ -26,13 +26,13 @@ var queueColumns = []column{
 	{title: "NAME", width: 0, sort: mgmt.SortName, priority: 0, cell: func(q mgmt.Queue, _ RowInfo) string { return Clean(q.Name) }},
 	{title: "TYPE", width: 7, sort: mgmt.SortType, priority: 6, cell: func(q mgmt.Queue, _ RowInfo) string { return Clean(q.Type) }},
 	{title: "STATE", width: 8, sort: mgmt.SortState, priority: 7, cell: func(q mgmt.Queue, _ RowInfo) string { return Clean(q.State) }},
-	{title: "READY", width: 9, right: true, sort: mgmt.SortReady, priority: 1, cell: func(q mgmt.Queue, _ RowInfo) string { return FmtCount(q.Ready) }},
-	{title: "UNACKED", width: 8, right: true, sort: mgmt.SortUnacked, priority: 1, cell: func(q mgmt.Queue, _ RowInfo) string { return FmtCount(q.Unacked) }},
-	{title: "TOTAL", width: 9, right: true, sort: mgmt.SortMessages, priority: 1, cell: func(q mgmt.Queue, _ RowInfo) string { return FmtCount(q.Messages) }},
+	{title: "READY", width: 8, right: true, sort: mgmt.SortReady, priority: 1, cell: func(q mgmt.Queue, _ RowInfo) string { return FmtCount(q.Ready) }},
+	{title: "UNACKED", width: 7, right: true, sort: mgmt.SortUnacked, priority: 1, cell: func(q mgmt.Queue, _ RowInfo) string { return FmtCount(q.Unacked) }},
+	{title: "TOTAL", width: 8, right: true, sort: mgmt.SortMessages, priority: 1, cell: func(q mgmt.Queue, _ RowInfo) string { return FmtCount(q.Messages) }},
 	{title: "CONS", width: 5, right: true, sort: mgmt.SortConsumers, priority: 2, cell: func(q mgmt.Queue, _ RowInfo) string { return FmtCount(q.Consumers) }},
-	{title: "IN/S", width: 7, right: true, sort: mgmt.SortIn, priority: 3, cell: func(q mgmt.Queue, _ RowInfo) string { return rateCell(q.PublishRate) }},
-	{title: "OUT/S", width: 7, right: true, sort: mgmt.SortOut, priority: 3, cell: func(q mgmt.Queue, _ RowInfo) string { return rateCell(q.DeliverRate) }},
-	{title: "TREND", width: 16, priority: 4, cell: func(_ mgmt.Queue, i RowInfo) string { return FmtTrend(i.Trend) }},
+	{title: "IN/S", width: 6, right: true, sort: mgmt.SortIn, priority: 3, cell: func(q mgmt.Queue, _ RowInfo) string { return rateCell(q.PublishRate) }},
+	{title: "OUT/S", width: 6, right: true, sort: mgmt.SortOut, priority: 3, cell: func(q mgmt.Queue, _ RowInfo) string { return rateCell(q.DeliverRate) }},
+	{title: "TREND", width: 15, priority: 4, cell: func(_ mgmt.Queue, i RowInfo) string { return FmtTrend(i.Trend) }},
 }
 
 // layout picks the columns that fit the width, NAME taking what is left.
@@ -104,9 +104,12 @@ func (v *Queues) View() string {
 	out := strings.TrimRight(b.String(), "\n")
 	lines := strings.Count(out, "\n") + 1
 	out += strings.Repeat("\n", max(v.height-2-lines, 0)+1)
-	if v.filtering {
+	switch {
+	case v.filtering && v.filterErr != "":
+		out += v.input.View() + "  " + theme.Error.Render(v.filterErr) + "\n"
+	case v.filtering:
 		out += v.input.View() + "\n"
-	} else if v.filterErr != "" {
+	case v.filterErr != "":
 		out += theme.Error.Render(v.filterErr) + "\n"
 	}
 	return out + v.positionLine()
