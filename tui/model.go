@@ -272,3 +272,7 @@ func (m *Model) stale() bool { return m.lastErr != nil }
 func clock() tea.Cmd {
 	return tea.Tick(time.Second, func(time.Time) tea.Msg { return clockMsg{} })
 }
+
+// PollNow starts a poll unless one is running; benchmarks and tests drive
+// refresh cycles with it (run the command, feed its message to Update).
+func (m *Model) PollNow() tea.Cmd { return m.startPoll() }
