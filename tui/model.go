@@ -4,6 +4,7 @@
 package tui
 
 import (
+	"log/slog"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -32,6 +33,11 @@ type Deps struct {
 	Contexts []string
 	// Switch connects to another context for :ctx; nil disables it.
 	Switch func(name string) (Deps, error)
+	// Admin performs queue mutations; nil when there is no AMQP session.
+	Admin      QueueAdmin
+	Production bool // purge asks for the queue's name to be typed
+	Logger     *slog.Logger
+	Now        func() time.Time
 }
 
 type page int
@@ -73,6 +79,10 @@ type Model struct {
 	detail *views.QueueDetail
 	pager  *views.Pager
 	stack  []page
+
+	dialog     *views.Confirm
+	pendingAct pendingAction
+	dialogSeq  int
 
 	cmd    cmdline
 	line   statusLine
@@ -173,6 +183,14 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case views.BackRequested:
 		return m, m.back()
+	case views.PurgeRequested:
+		return m, m.requestPurge(msg)
+	case views.DeleteQueueRequested:
+		return m, m.requestDelete(msg)
+	case views.ConfirmAnswered:
+		return m, m.answered(msg)
+	case MutationFinished:
+		return m, m.finished(msg)
 	}
 	return m, nil
 }
@@ -202,6 +220,9 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return tea.Quit
 	}
 	m.line.keyPressed()
+	if m.dialog != nil {
+		return m.dialog.Update(msg)
+	}
 	if m.cmd.active {
 		return m.updateCmdline(msg)
 	}
@@ -235,20 +256,23 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	if key.Matches(msg, k.Back.Binding) && m.queues.Filter() == "" {
 		return nil
 	}
-	if dangerous(k, msg) {
-		m.errorf("%s is not available yet in this build", msg.String())
+	if a := notBuilt(k, msg); a != "" {
+		m.errorf("%s is not available yet in this build", a)
 		return nil
 	}
 	return m.queues.Update(msg)
 }
 
-func dangerous(k *keys.Map, msg tea.KeyPressMsg) bool {
+// built lists the actions this build implements; the others say so.
+var built = map[string]bool{"purge": true, "delete": true}
+
+func notBuilt(k *keys.Map, msg tea.KeyPressMsg) string {
 	for _, a := range k.All() {
-		if (a.Dangerous || a.Name == "browse") && key.Matches(msg, a.Binding) {
-			return true
+		if (a.Dangerous || a.Name == "browse") && !built[a.Name] && key.Matches(msg, a.Binding) {
+			return a.Binding.Help().Desc
 		}
 	}
-	return false
+	return ""
 }
 
 func (m *Model) setInterval(d time.Duration) tea.Cmd {

@@ -52,6 +52,9 @@ func (m *Model) Render() string {
 	default:
 		body = m.queues.View()
 	}
+	if m.dialog != nil {
+		body = lipgloss.Place(m.width, bodyH, lipgloss.Center, lipgloss.Center, m.dialog.View())
+	}
 	body = fitLines(body, m.width, bodyH)
 	rule := theme.Dim.Render(strings.Repeat("─", m.width))
 	parts := []string{m.header(), rule, body, m.footer()}
@@ -117,7 +120,7 @@ func helpText(k *keys.Map, p page) string {
 		}
 		h := a.Binding.Help()
 		note := ""
-		if a.Dangerous || a.Name == "browse" {
+		if (a.Dangerous || a.Name == "browse") && !built[a.Name] {
 			note = theme.Dim.Render("  (not in this build yet)")
 		}
 		fmt.Fprintf(&b, "  %s %s%s\n", theme.Key.Render(fmt.Sprintf("%-14s", h.Key)), h.Desc, note)

@@ -24,3 +24,16 @@ type RowInfo struct {
 	NetRate      mgmt.Rate // change of depth per second, when the broker gives no rates
 	UnackedStuck bool      // unacked rising with no acks
 }
+
+// PurgeRequested asks to purge a queue; the counts are those on screen when
+// the key was pressed, for the confirmation dialog.
+type PurgeRequested struct {
+	VHost, Queue string
+	Ready        mgmt.Count
+}
+
+// DeleteQueueRequested asks to delete a queue.
+type DeleteQueueRequested struct {
+	VHost, Queue        string
+	Messages, Consumers mgmt.Count
+}

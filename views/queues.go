@@ -156,6 +156,16 @@ func (v *Queues) Update(msg tea.KeyPressMsg) tea.Cmd {
 			raw := q.Raw
 			return func() tea.Msg { return RawJSONRequested{Title: "queue " + q.Name + " in " + q.VHost, Raw: raw} }
 		}
+	case key.Matches(msg, k.Purge.Binding):
+		if q, ok := v.Selected(); ok {
+			return func() tea.Msg { return PurgeRequested{VHost: q.VHost, Queue: q.Name, Ready: q.Ready} }
+		}
+	case key.Matches(msg, k.Delete.Binding):
+		if q, ok := v.Selected(); ok {
+			return func() tea.Msg {
+				return DeleteQueueRequested{VHost: q.VHost, Queue: q.Name, Messages: q.Messages, Consumers: q.Consumers}
+			}
+		}
 	default:
 		return nil
 	}

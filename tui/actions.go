@@ -1,0 +1,158 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/dustin/go-humanize"
+
+	"github.com/mqtop/mqtop/mgmt"
+	"github.com/mqtop/mqtop/views"
+)
+
+// QueueAdmin performs the queue mutations; the AMQP session implements it
+// and refuses them itself in read-only mode.
+type QueueAdmin interface {
+	Purge(ctx context.Context, vhost, queue string) (int, error)
+	DeleteQueue(ctx context.Context, vhost, queue string, ifUnused, ifEmpty bool) (int, error)
+}
+
+// errNoSession is returned when mqtop has no AMQP session to act with.
+var errNoSession = errors.New("no AMQP session: mutations are unavailable")
+
+// pendingAction is the mutation a confirmation dialog is about; it is
+// captured when the dialog opens, so the selection moving under the dialog
+// cannot change its target.
+type pendingAction struct {
+	kind        string // "purge" or "delete"
+	vhost, name string
+}
+
+// MutationFinished reports any mutation's outcome.
+type MutationFinished struct {
+	What  string // e.g. `purge queue "orders" in vhost "/"`
+	Done  string // what to tell the operator on success
+	Err   error
+	Polls bool // poll at once after it
+}
+
+func target(vhost, name string) string {
+	return fmt.Sprintf("%s (vhost %s)", views.Clean(name), views.Clean(vhost))
+}
+
+func (m *Model) openDialog(c *views.Confirm, a pendingAction) tea.Cmd {
+	m.dialogSeq++
+	c.ID = m.dialogSeq
+	c.SetWidth(m.width)
+	m.dialog, m.pendingAct = c, a
+	return nil
+}
+
+func (m *Model) requestPurge(r views.PurgeRequested) tea.Cmd {
+	if m.deps.Context.ReadOnly {
+		m.errorf("purge refused: read-only mode")
+		return nil
+	}
+	n := "all ready"
+	if r.Ready.OK {
+		n = humanize.Comma(r.Ready.N)
+	}
+	c := views.NewConfirm(0, "Purge queue", fmt.Sprintf("Purge %s messages from %s?\nUnacknowledged messages stay with their consumers.", n, target(r.VHost, r.Queue)), m.now)
+	c.Danger = true
+	cmd := m.openDialog(c, pendingAction{kind: "purge", vhost: r.VHost, name: r.Queue})
+	if m.deps.Production {
+		return tea.Batch(cmd, c.RequireTyping(r.Queue))
+	}
+	return cmd
+}
+
+func (m *Model) requestDelete(r views.DeleteQueueRequested) tea.Cmd {
+	if m.deps.Context.ReadOnly {
+		m.errorf("delete refused: read-only mode")
+		return nil
+	}
+	q := fmt.Sprintf("Delete queue %s holding %s messages with %s consumers?", target(r.VHost, r.Queue),
+		views.FmtCount(r.Messages), views.FmtCount(r.Consumers))
+	c := views.NewConfirm(0, "Delete queue", q, m.now)
+	c.Danger = true
+	c.Options = []views.Option{{Key: "e", Label: "only if empty"}, {Key: "u", Label: "only if unused (no consumers)"}}
+	cmd := m.openDialog(c, pendingAction{kind: "delete", vhost: r.VHost, name: r.Queue})
+	if !r.Messages.OK || r.Messages.N > 0 {
+		return tea.Batch(cmd, c.RequireTyping(r.Queue))
+	}
+	return cmd
+}
+
+// answered runs the confirmed mutation as a command.
+func (m *Model) answered(a views.ConfirmAnswered) tea.Cmd {
+	if m.dialog == nil || a.ID != m.dialog.ID {
+		return nil
+	}
+	act := m.pendingAct
+	m.dialog = nil
+	if !a.Yes {
+		return m.info("cancelled")
+	}
+	admin, timeout, log := m.deps.Admin, m.deps.Timeout, m.logger()
+	switch act.kind {
+	case "purge":
+		what := fmt.Sprintf("purge queue %q in vhost %q", act.name, act.vhost)
+		return func() tea.Msg {
+			if admin == nil {
+				return MutationFinished{What: what, Err: errNoSession}
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
+			defer cancel()
+			n, err := admin.Purge(ctx, act.vhost, act.name)
+			log.Info("mutation", "action", "purge", "vhost", act.vhost, "queue", act.name, "purged", n, "err", err)
+			return MutationFinished{What: what, Done: fmt.Sprintf("purged %s messages from %s", humanize.Comma(int64(n)), target(act.vhost, act.name)), Err: err, Polls: true}
+		}
+	case "delete":
+		ifEmpty, ifUnused := a.Options[0].On, a.Options[1].On
+		what := fmt.Sprintf("delete queue %q in vhost %q", act.name, act.vhost)
+		return func() tea.Msg {
+			if admin == nil {
+				return MutationFinished{What: what, Err: errNoSession}
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
+			defer cancel()
+			n, err := admin.DeleteQueue(ctx, act.vhost, act.name, ifUnused, ifEmpty)
+			log.Info("mutation", "action", "delete_queue", "vhost", act.vhost, "queue", act.name, "if_empty", ifEmpty, "if_unused", ifUnused, "messages", n, "err", err)
+			return MutationFinished{What: what, Done: fmt.Sprintf("deleted %s with %s messages", target(act.vhost, act.name), humanize.Comma(int64(n))), Err: err, Polls: true}
+		}
+	}
+	return nil
+}
+
+func (m *Model) finished(f MutationFinished) tea.Cmd {
+	var cmds []tea.Cmd
+	if f.Err != nil {
+		m.errorf("%s: %v", f.What, f.Err)
+	} else {
+		cmds = append(cmds, m.info("%s", f.Done))
+	}
+	if f.Polls {
+		cmds = append(cmds, m.startPoll())
+	}
+	return tea.Batch(cmds...)
+}
+
+func (m *Model) logger() *slog.Logger {
+	if m.deps.Logger != nil {
+		return m.deps.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+func (m *Model) now() time.Time {
+	if m.deps.Now != nil {
+		return m.deps.Now()
+	}
+	return time.Now()
+}
+
+var _ = mgmt.C
