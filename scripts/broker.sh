@@ -4,6 +4,8 @@
 #   scripts/broker.sh ensure-installed     install Debian's rabbitmq-server (and tmux, curl) if missing
 #   scripts/broker.sh start DIR [--demo]   start a node living entirely under DIR; writes DIR/env
 #   scripts/broker.sh stop DIR             stop exactly that node (by node name, then by pid)
+#   scripts/broker.sh halt DIR             stop the node but keep its ports and data (for restart)
+#   scripts/broker.sh restart DIR          start it again with the same ports and data
 #   scripts/broker.sh status DIR           say whether it answers
 #
 # The node never collides with a broker the machine already runs: its own data and log
@@ -104,6 +106,15 @@ MQTOP_BROKER_PROM_PORT=$prom
 MQTOP_BROKER_DIST_PORT=$dist
 export MQTOP_TEST_URL MQTOP_TEST_AMQP_URL MQTOP_TEST_PROM_URL MQTOP_BROKER_NODE MQTOP_BROKER_DIR
 ENV
+  launch "$dir"
+}
+
+# launch DIR: run the node configured in DIR and wait until it answers.
+launch() {
+  local dir=$1
+  # shellcheck disable=SC1091
+  . "$dir/env"
+  local node=$MQTOP_BROKER_NODE amqp=$MQTOP_BROKER_AMQP_PORT dist=$MQTOP_BROKER_DIST_PORT mgmt=$MQTOP_BROKER_MGMT_PORT prom=$MQTOP_BROKER_PROM_PORT
   local t0=$SECONDS
   HOME="$dir/home" RABBITMQ_NODENAME="$node" RABBITMQ_USE_LONGNAME=false \
     RABBITMQ_NODE_PORT="$amqp" RABBITMQ_DIST_PORT="$dist" \
@@ -127,10 +138,19 @@ ENV
   exit 1
 }
 
-stop() {
+# restart DIR: stop the node and start it again with the same name, ports and
+# data, as an operator's broker restart would.
+restart() {
   local dir=$1
-  [ -n "$dir" ] && [ -f "$dir/env" ] || return 0
+  [ -f "$dir/env" ] || die "no broker configured in $dir"
   dir=$(cd "$dir" && pwd)
+  halt "$dir"
+  launch "$dir"
+}
+
+# halt DIR: stop the node, keep its configuration.
+halt() {
+  local dir=$1
   # shellcheck disable=SC1091
   . "$dir/env"
   local pid=""
@@ -147,6 +167,13 @@ stop() {
     local lp; lp=$(cat "$dir/launcher.pid")
     kill -TERM -- "-$lp" 2>/dev/null || true
   fi
+}
+
+stop() {
+  local dir=$1
+  [ -n "$dir" ] && [ -f "$dir/env" ] || return 0
+  dir=$(cd "$dir" && pwd)
+  halt "$dir"
   if [ "$(cat "$dir/started_epmd" 2>/dev/null)" = yes ] && command -v epmd >/dev/null; then
     if ! epmd -names 2>/dev/null | grep -q '^name '; then epmd -kill >/dev/null 2>&1 || true; fi
   fi
@@ -169,6 +196,8 @@ status() {
 case "${1:-}" in
   ensure-installed) ensure_installed ;;
   start) start "${2:-}" "${3:-}" ;;
+  restart) restart "${2:-}" ;;
+  halt) halt "$(cd "${2:?usage: halt DIR}" && pwd)" ;;
   stop) stop "${2:-}" ;;
   status) status "${2:-}" ;;
   *) die "usage: $0 ensure-installed | start DIR [--demo] | stop DIR | status DIR" ;;
