@@ -91,7 +91,9 @@ func (tm *term) tmux(args ...string) string {
 func (tm *term) screen() string { return tm.tmux("capture-pane", "-p", "-t", tm.name) }
 
 // keys types tmux key names ("Enter", "Escape", "C-c") or literal text.
-func (tm *term) keys(keys ...string) { tm.tmux(append([]string{"send-keys", "-t", tm.name}, keys...)...) }
+func (tm *term) keys(keys ...string) {
+	tm.tmux(append([]string{"send-keys", "-t", tm.name}, keys...)...)
+}
 
 func (tm *term) text(s string) { tm.tmux("send-keys", "-t", tm.name, "-l", s) }
 
