@@ -73,7 +73,7 @@ func TestQueueDetailGolden(t *testing.T) {
 		PublishRate: mgmt.R(4), DeliverRate: mgmt.R(3.5), AckRate: mgmt.R(3.5),
 		Arguments: mgmt.Table{"x-queue-type": "quorum", "x-delivery-limit": float64(20)}, Policy: "dlx",
 		Effective: mgmt.Table{"dead-letter-exchange": "orders.dlx"},
-		Raw: []byte(`{"consumer_details":[{"consumer_tag":"ctag-1","ack_required":true,"prefetch_count":10,"active":true,"channel_details":{"name":"10.0.0.5:5555 -> 10.0.0.1:5672 (1)"}}]}`)}
+		Raw:       []byte(`{"consumer_details":[{"consumer_tag":"ctag-1","ack_required":true,"prefetch_count":10,"active":true,"channel_details":{"name":"10.0.0.5:5555 -> 10.0.0.1:5672 (1)"}}]}`)}
 	d.SetData(q, []mgmt.Binding{{Source: "orders.x", RoutingKey: "order.\x1b[31mred", Arguments: mgmt.Table{"x-match": "all"}}}, nil, RowInfo{})
 	out := ansi.Strip(d.View())
 	if strings.Contains(d.View(), "\x1b[31mred") {
