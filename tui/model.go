@@ -4,6 +4,7 @@
 package tui
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
@@ -181,6 +182,17 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.pager.SetContent(views.PrettyJSON(msg.Raw))
 		m.push(pagePager)
 		return m, nil
+	case views.QueueJSONRequested:
+		b, timeout := m.deps.Backend, m.deps.Timeout
+		return m, func() tea.Msg {
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
+			defer cancel()
+			q, err := b.QueueDetails(ctx, msg.VHost, msg.Name)
+			if err != nil {
+				return MutationFinished{What: "read queue " + msg.Name, Err: err}
+			}
+			return views.RawJSONRequested{Title: "queue " + msg.Name + " in " + msg.VHost, Raw: q.Raw}
+		}
 	case views.BackRequested:
 		return m, m.back()
 	case views.PurgeRequested:

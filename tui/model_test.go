@@ -229,8 +229,14 @@ func TestKeysEmitIntents(t *testing.T) {
 	if !ok || open.Name != "orders.dlq" {
 		t.Fatalf("enter on the second row gave %#v", msg)
 	}
-	if _, ok := runCmd(m.queues.Update(press("y"))).(views.RawJSONRequested); !ok {
-		t.Fatal("y did not ask for raw JSON")
+	req, ok := runCmd(m.queues.Update(press("y"))).(views.QueueJSONRequested)
+	if !ok || req.Name != "orders.dlq" {
+		t.Fatal("y did not ask for the selected queue's JSON")
+	}
+	_, fetch := m.Update(req)
+	raw, ok := runCmd(fetch).(views.RawJSONRequested)
+	if !ok || !strings.Contains(string(raw.Raw), "orders.dlq") {
+		t.Fatalf("JSON not fetched: %#v", raw)
 	}
 }
 

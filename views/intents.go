@@ -15,6 +15,10 @@ type RawJSONRequested struct {
 	Raw   []byte
 }
 
+// QueueJSONRequested asks for a queue's full JSON, fetched fresh: the row
+// on screen holds only the columns the list needs.
+type QueueJSONRequested struct{ VHost, Name string }
+
 // BackRequested asks to leave the current page.
 type BackRequested struct{}
 

@@ -153,8 +153,7 @@ func (v *Queues) Update(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	case key.Matches(msg, k.RawJSON.Binding):
 		if q, ok := v.Selected(); ok {
-			raw := q.Raw
-			return func() tea.Msg { return RawJSONRequested{Title: "queue " + q.Name + " in " + q.VHost, Raw: raw} }
+			return func() tea.Msg { return QueueJSONRequested{VHost: q.VHost, Name: q.Name} }
 		}
 	case key.Matches(msg, k.Purge.Binding):
 		if q, ok := v.Selected(); ok {

@@ -21,6 +21,15 @@ type column struct {
 
 func rateCell(r mgmt.Rate) string { return FmtRate(r) }
 
+// inCell shows the publish rate, or, when the broker reports no rates at
+// all (stats off), the net change of depth between polls marked with Δ.
+func inCell(q mgmt.Queue, info RowInfo) string {
+	if !q.PublishRate.OK && !q.DeliverRate.OK && info.NetRate.OK {
+		return "Δ" + FmtRate(info.NetRate)
+	}
+	return FmtRate(q.PublishRate)
+}
+
 var queueColumns = []column{
 	{title: "VHOST", width: 10, sort: mgmt.SortVHost, priority: 9, cell: func(q mgmt.Queue, _ RowInfo) string { return Clean(q.VHost) }},
 	{title: "NAME", width: 0, sort: mgmt.SortName, priority: 0, cell: func(q mgmt.Queue, _ RowInfo) string { return Clean(q.Name) }},
@@ -30,7 +39,7 @@ var queueColumns = []column{
 	{title: "UNACKED", width: 7, right: true, sort: mgmt.SortUnacked, priority: 1, cell: func(q mgmt.Queue, _ RowInfo) string { return FmtCount(q.Unacked) }},
 	{title: "TOTAL", width: 8, right: true, sort: mgmt.SortMessages, priority: 1, cell: func(q mgmt.Queue, _ RowInfo) string { return FmtCount(q.Messages) }},
 	{title: "CONS", width: 5, right: true, sort: mgmt.SortConsumers, priority: 2, cell: func(q mgmt.Queue, _ RowInfo) string { return FmtCount(q.Consumers) }},
-	{title: "IN/S", width: 6, right: true, sort: mgmt.SortIn, priority: 3, cell: func(q mgmt.Queue, _ RowInfo) string { return rateCell(q.PublishRate) }},
+	{title: "IN/S", width: 6, right: true, sort: mgmt.SortIn, priority: 3, cell: inCell},
 	{title: "OUT/S", width: 6, right: true, sort: mgmt.SortOut, priority: 3, cell: func(q mgmt.Queue, _ RowInfo) string { return rateCell(q.DeliverRate) }},
 	{title: "TREND", width: 15, priority: 4, cell: func(_ mgmt.Queue, i RowInfo) string { return FmtTrend(i.Trend) }},
 }
@@ -127,10 +136,6 @@ func (v *Queues) renderRow(cols []column, abs int) string {
 	}
 	q := v.page.Queues[i]
 	info := v.info[q.Key()]
-	if !q.PublishRate.OK && !q.DeliverRate.OK && info.NetRate.OK {
-		// No message_stats from the broker: show the net change instead.
-		q.PublishRate = info.NetRate
-	}
 	cells := make([]string, len(cols))
 	for ci, c := range cols {
 		cells[ci] = fit(c.cell(q, info), c.width, c.right)
