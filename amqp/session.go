@@ -1,0 +1,362 @@
+// Package amqp is mqtop's AMQP 0-9-1 side and the one place in mqtop that
+// changes a broker or takes messages from it: publish (with confirms and
+// mandatory), browse (peek without losing or reordering), purge, delete and
+// test RPCs. Read-only mode is enforced here, not only in the UI.
+//
+// A Session holds one connection per vhost (a connection is bound to a
+// vhost), opened when first needed and named "mqtop", and re-dialled with
+// backoff when it drops. Every action runs on a channel of its own that is
+// closed afterwards, so a channel error (404, 406, 403) is reported with its
+// code and reason and the next action starts clean. Every action is bounded
+// by its context and by Config.Timeout.
+package amqp
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	amqp091 "github.com/rabbitmq/amqp091-go"
+)
+
+// Config configures a Session.
+type Config struct {
+	// URL is amqp://host:port or amqps://host:port. A vhost path is ignored
+	// (each action names its vhost); userinfo is removed and used only when
+	// User is empty.
+	URL            string
+	User, Password string
+	// TLS is used for amqps:// (and switches an amqp:// URL to TLS).
+	TLS *tls.Config
+	// ReadOnly refuses every action that changes the broker; AllowBrowse
+	// still lets a read-only session browse classic and quorum queues.
+	ReadOnly, AllowBrowse bool
+	// Timeout bounds dialling and each single action or wait; 10s if zero.
+	Timeout time.Duration
+	// ConnectionName is the connection_name client property; "mqtop" if empty.
+	ConnectionName string
+	// Heartbeat is the AMQP heartbeat; 10s if zero.
+	Heartbeat time.Duration
+	Logger    *slog.Logger
+}
+
+// Session is mqtop's AMQP side for one broker (one context). It is safe for
+// concurrent use.
+type Session struct {
+	cfg    Config
+	url    string // no userinfo
+	urlErr error
+	log    *slog.Logger
+
+	ctx    context.Context // cancelled by Close
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // watchers and redial loops
+
+	mu     sync.Mutex
+	closed bool
+	conns  map[string]*vconn
+	near   map[queueKey]NearLimit // see browse.go
+}
+
+// vconn is the connection of one vhost. Its fields are guarded by Session.mu;
+// sem serialises dialling.
+type vconn struct {
+	vhost     string
+	sem       chan struct{}
+	conn      *amqp091.Connection
+	lastErr   error
+	redialing bool
+	dials     int
+}
+
+// NewSession prepares a session; nothing is dialled until an action needs it.
+func NewSession(cfg Config) *Session {
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 10 * time.Second
+	}
+	if cfg.ConnectionName == "" {
+		cfg.ConnectionName = "mqtop"
+	}
+	if cfg.Heartbeat <= 0 {
+		cfg.Heartbeat = 10 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	s := &Session{cfg: cfg, log: cfg.Logger, conns: map[string]*vconn{}, near: map[queueKey]NearLimit{}}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.url, s.urlErr = cleanURL(&s.cfg)
+	return s
+}
+
+// cleanURL strips userinfo and any vhost path from cfg.URL, moving the
+// credentials into cfg when it has none, and picks amqps when TLS is set.
+func cleanURL(cfg *Config) (string, error) {
+	u, err := url.Parse(cfg.URL)
+	if err != nil || u.Host == "" {
+		return "", fmt.Errorf("invalid AMQP URL %q: want amqp://host:port", scrub(redactURL(cfg.URL), cfg.Password))
+	}
+	if u.User != nil {
+		if cfg.User == "" {
+			cfg.User = u.User.Username()
+			cfg.Password, _ = u.User.Password()
+		}
+		u.User = nil
+	}
+	switch u.Scheme {
+	case "amqp":
+		if cfg.TLS != nil {
+			u.Scheme = "amqps"
+		}
+	case "amqps":
+	default:
+		return "", fmt.Errorf("invalid AMQP URL %q: scheme must be amqp or amqps", u.Redacted())
+	}
+	u.Path, u.RawPath, u.RawQuery, u.Fragment = "", "", "", ""
+	return u.String(), nil
+}
+
+// ReadOnly reports whether the session refuses changes.
+func (s *Session) ReadOnly() bool { return s.cfg.ReadOnly }
+
+// ConnStatus describes the connection of one vhost.
+type ConnStatus struct {
+	Connected bool
+	Redialing bool  // the connection dropped and is being re-dialled
+	Dials     int   // successful dials so far (more than 1 means re-dialled)
+	LastError error // why the last dial failed or the connection dropped
+}
+
+// Status reports the connection of vhost without dialling.
+func (s *Session) Status(vhost string) ConnStatus {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	vc := s.conns[normVHost(vhost)]
+	if vc == nil {
+		return ConnStatus{}
+	}
+	return ConnStatus{Connected: vc.conn != nil && !vc.conn.IsClosed(), Redialing: vc.redialing, Dials: vc.dials, LastError: vc.lastErr}
+}
+
+// Close closes every connection and stops re-dialling. Actions still running
+// fail with a closed-connection error.
+func (s *Session) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	var conns []*amqp091.Connection
+	for _, vc := range s.conns {
+		if vc.conn != nil {
+			conns = append(conns, vc.conn)
+			vc.conn = nil
+		}
+	}
+	s.mu.Unlock()
+	s.cancel()
+	for _, c := range conns {
+		_ = c.CloseDeadline(time.Now().Add(s.cfg.Timeout))
+	}
+	s.wg.Wait()
+	return nil
+}
+
+func normVHost(v string) string {
+	if v == "" {
+		return "/"
+	}
+	return v
+}
+
+// acquire returns the open connection of vhost, dialling it if needed.
+func (s *Session) acquire(ctx context.Context, vhost string) (*amqp091.Connection, error) {
+	vhost = normVHost(vhost)
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil, ErrSessionClosed
+	}
+	vc := s.conns[vhost]
+	if vc == nil {
+		vc = &vconn{vhost: vhost, sem: make(chan struct{}, 1)}
+		s.conns[vhost] = vc
+	}
+	if c := vc.conn; c != nil && !c.IsClosed() {
+		s.mu.Unlock()
+		return c, nil
+	}
+	s.mu.Unlock()
+
+	select {
+	case vc.sem <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctxErr(ctx)
+	case <-s.ctx.Done():
+		return nil, ErrSessionClosed
+	}
+	defer func() { <-vc.sem }()
+	s.mu.Lock()
+	if c := vc.conn; c != nil && !c.IsClosed() {
+		s.mu.Unlock()
+		return c, nil
+	}
+	s.mu.Unlock()
+
+	c, err := s.dial(ctx, vhost)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err != nil {
+		vc.lastErr = err
+		return nil, err
+	}
+	if s.closed {
+		go c.Close()
+		return nil, ErrSessionClosed
+	}
+	closes := c.NotifyClose(make(chan *amqp091.Error, 1))
+	vc.conn, vc.lastErr = c, nil
+	vc.dials++
+	s.wg.Add(1)
+	go s.watch(vc, c, closes)
+	return c, nil
+}
+
+// dial opens a connection to vhost; ctx (and Config.Timeout) bound the TCP
+// connect, the TLS and the AMQP handshakes.
+func (s *Session) dial(ctx context.Context, vhost string) (*amqp091.Connection, error) {
+	if s.urlErr != nil {
+		return nil, s.urlErr
+	}
+	dctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+	defer cancel()
+	var raw atomic.Pointer[net.Conn]
+	cfg := amqp091.Config{
+		SASL:       []amqp091.Authentication{&amqp091.PlainAuth{Username: s.cfg.User, Password: s.cfg.Password}},
+		Vhost:      vhost,
+		Heartbeat:  s.cfg.Heartbeat,
+		Properties: amqp091.Table{"connection_name": s.cfg.ConnectionName, "product": "mqtop"},
+		Dial: func(network, addr string) (net.Conn, error) {
+			var d net.Dialer
+			c, err := d.DialContext(dctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			deadline, _ := dctx.Deadline()
+			_ = c.SetDeadline(deadline) // the handshake's; cleared once open
+			raw.Store(&c)
+			return c, nil
+		},
+	}
+	if s.cfg.TLS != nil {
+		cfg.TLSClientConfig = s.cfg.TLS.Clone() // the library fills in ServerName
+	}
+	// A cancelled ctx breaks a handshake in progress at once.
+	stop := context.AfterFunc(dctx, func() {
+		if c := raw.Load(); c != nil {
+			_ = (*c).SetDeadline(time.Unix(1, 0))
+		}
+	})
+	conn, err := amqp091.DialConfig(s.url, cfg)
+	if !stop() && err == nil {
+		// The deadline may have been cut under a connection that just opened.
+		conn.Close()
+		err = ctxErr(dctx)
+	}
+	if err != nil {
+		if c := raw.Load(); c != nil {
+			(*c).Close()
+		}
+		if dctx.Err() != nil {
+			err = fmt.Errorf("connect to %s: %w (%v)", s.url, ctxErr(dctx), scrubErr(err, s.cfg.Password))
+		} else {
+			err = fmt.Errorf("connect to %s: %w", s.url, err)
+		}
+		return nil, err
+	}
+	s.log.Info("amqp connected", "url", s.url, "vhost", vhost, "user", s.cfg.User)
+	return conn, nil
+}
+
+func scrubErr(err error, password string) string { return scrub(err.Error(), password) }
+
+// watch waits for c to close; a connection that drops (rather than being
+// closed by us) is re-dialled in the background with backoff.
+func (s *Session) watch(vc *vconn, c *amqp091.Connection, closes <-chan *amqp091.Error) {
+	defer s.wg.Done()
+	select {
+	case e, ok := <-closes:
+		s.mu.Lock()
+		if vc.conn == c {
+			vc.conn = nil
+		}
+		start := ok && e != nil && !s.closed && !vc.redialing
+		if ok && e != nil {
+			vc.lastErr = e
+		}
+		if start {
+			vc.redialing = true
+			s.wg.Add(1)
+		}
+		s.mu.Unlock()
+		if ok && e != nil {
+			s.log.Warn("amqp connection lost", "vhost", vc.vhost, "code", e.Code, "reason", e.Reason)
+		}
+		if start {
+			go s.redial(vc)
+		}
+	case <-s.ctx.Done():
+	}
+}
+
+// redial re-dials vc's vhost until it is connected again (by this loop or by
+// an action), the broker refuses for good (credentials, vhost), or the
+// session closes. Backoff doubles from 250ms up to 15s.
+func (s *Session) redial(vc *vconn) {
+	defer s.wg.Done()
+	defer func() {
+		s.mu.Lock()
+		vc.redialing = false
+		s.mu.Unlock()
+	}()
+	backoff := 250 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		t := time.NewTimer(backoff)
+		select {
+		case <-t.C:
+		case <-s.ctx.Done():
+			t.Stop()
+			return
+		}
+		_, err := s.acquire(s.ctx, vc.vhost)
+		if err == nil {
+			s.log.Info("amqp re-dialled", "vhost", vc.vhost, "attempt", attempt)
+			return
+		}
+		if errors.Is(err, ErrSessionClosed) || permanent(err) {
+			s.log.Warn("amqp re-dial stopped", "vhost", vc.vhost, "err", scrubErr(err, s.cfg.Password))
+			return
+		}
+		s.log.Debug("amqp re-dial failed", "vhost", vc.vhost, "attempt", attempt, "err", scrubErr(err, s.cfg.Password))
+		backoff = min(backoff*2, 15*time.Second)
+	}
+}
+
+// permanent reports refusals that retrying will not cure.
+func permanent(err error) bool {
+	var ae *amqp091.Error
+	if errors.As(err, &ae) {
+		return ae.Code == amqp091.AccessRefused || ae.Code == amqp091.NotAllowed || ae == amqp091.ErrCredentials ||
+			ae == amqp091.ErrVhost || ae == amqp091.ErrSASL
+	}
+	return false
+}

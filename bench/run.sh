@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# make bench: mqtop against a private broker holding 1,000, 10,000 and 50,000
+# queues (one fresh broker per size), measured by bench/cmd/mqtop-bench.
+# Tables go to stdout and bench/results.md; raw data to bench/out/<run>/.
+#
+#   MQTOP_BENCH_SIZES=1000,10000,50000  queue counts (a quick run: 1000)
+#   MQTOP_BENCH_REPS=5                  repetitions of each floor query / fresh start
+#   MQTOP_BENCH_REFRESHES=30            mqtop refreshes timed per source and order
+#   MQTOP_BENCH_INTERVAL=2s             mqtop's refresh interval, and the full-list poll interval
+#   MQTOP_BENCH_CPU_WINDOW=60s          each broker-CPU window (idle, mqtop x2, full list)
+#   MQTOP_BENCH_TTY_REFRESHES=20        refreshes counted through the pty
+#   MQTOP_BENCH_TTY_SKIP=5s             start-up skipped before counting terminal bytes
+#   MQTOP_BENCH_SIZE_TIMEOUT=SECONDS    per size (default 900 + 0.06 s per queue)
+#   MQTOP_BENCH_PROFILE=1               CPU/heap profiles of mqtop's model (0 to skip)
+#
+# Quick run: MQTOP_BENCH_SIZES=1000 MQTOP_BENCH_REFRESHES=10 MQTOP_BENCH_CPU_WINDOW=15 bench/run.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+GO=${GO:-go}
+BROKER=scripts/broker.sh
+SIZES=${MQTOP_BENCH_SIZES:-1000,10000,50000}
+# 50,000 queues take about 5 GB; the default watermark (0.4 of RAM) may be lower.
+EXTRA_CONF=${MQTOP_BENCH_BROKER_CONF:-vm_memory_high_watermark.absolute = 12GB}
+
+for n in ${SIZES//,/ }; do
+  [[ $n =~ ^[0-9]+$ && $n -ge 100 ]] || { echo "bench: bad size '$n' in MQTOP_BENCH_SIZES" >&2; exit 2; }
+done
+[ -x "$BROKER" ] || { echo "bench: $BROKER is missing" >&2; exit 1; }
+"$BROKER" ensure-installed
+command -v curl >/dev/null || { echo "bench: curl is needed" >&2; exit 1; }
+
+out=bench/out/$(date +%Y%m%d-%H%M%S)
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+echo "bench: building mqtop and mqtop-bench into $out" >&2
+# Our own copies: others may rebuild bin/ while a long run is under way.
+$GO build -o "$out/mqtop" ./cmd/mqtop
+$GO build -o "$out/mqtop-bench" ./bench/cmd/mqtop-bench
+if [ "${MQTOP_BENCH_PROFILE:-1}" = 1 ]; then
+  export MQTOP_BENCH_PROFILE_DIR="$out/profiles"
+  mkdir -p "$MQTOP_BENCH_PROFILE_DIR"
+fi
+
+dir=""
+cleanup() {
+  if [ -n "$dir" ]; then
+    "$BROKER" stop "$dir" || true
+    rm -rf "$dir"
+    dir=""
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+failed=0
+for n in ${SIZES//,/ }; do
+  dir=$(mktemp -d "${TMPDIR:-/tmp}/mqtop-bench-broker.XXXXXX")
+  t0=$(date +%s.%N)
+  MQTOP_BROKER_STATS_INTERVAL=5000 MQTOP_BROKER_EXTRA_CONF="$EXTRA_CONF" "$BROKER" start "$dir"
+  startup=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+  limit=${MQTOP_BENCH_SIZE_TIMEOUT:-$((900 + n * 6 / 100))}
+  echo "bench: $n queues (broker up in ${startup}s; at most ${limit}s)" >&2
+  if ! (set -a; . "$dir/env"; set +a
+        timeout --kill-after=30 "$limit" "$out/mqtop-bench" size -size "$n" -mqtop "$out/mqtop" \
+          -out "$out" -startup "$startup" 2> >(tee -a "$out/size-$n.log" >&2)); then
+    echo "bench: $n queues failed or timed out; see $out/size-$n.log" >&2
+    failed=1
+  fi
+  cleanup
+done
+
+shopt -s nullglob
+results=("$out"/size-*.json)
+[ ${#results[@]} -gt 0 ] || { echo "bench: no results" >&2; exit 1; }
+MQTOP_BENCH_BROKER_VERSION=$(dpkg-query -W -f '${Version}' rabbitmq-server 2>/dev/null || echo unknown) \
+  "$out/mqtop-bench" report "${results[@]}" > "$out/results.md"
+cp "$out/results.md" bench/results.md
+cat bench/results.md
+
+# Where mqtop's model spends its CPU and heap, for the largest size.
+if [ -n "${MQTOP_BENCH_PROFILE_DIR:-}" ]; then
+  for p in "$MQTOP_BENCH_PROFILE_DIR"/*.pprof; do
+    $GO tool pprof -top -nodecount=25 "$out/mqtop-bench" "$p" > "${p%.pprof}.top.txt" 2>/dev/null || true
+  done
+  echo "bench: profiles and their top functions in $MQTOP_BENCH_PROFILE_DIR" >&2
+fi
+echo "bench: raw data in $out; tables in bench/results.md" >&2
+exit $failed

@@ -1,0 +1,287 @@
+package views
+
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/textarea"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/mqtop/mqtop/internal/theme"
+)
+
+// Field is one labelled input of a Form: a line, or several lines.
+type Field struct {
+	Key      string // stable name, used to remember values
+	Label    string
+	Hint     string
+	Validate func(string) error // nil accepts anything
+	// Suggest, when set, lists candidates for the current value; ctrl+n
+	// fills in the next one (the exchange picker).
+	Suggest func(string) []string
+
+	line  textinput.Model
+	area  *textarea.Model
+	err   string
+	cycle int
+}
+
+// NewLine makes a single-line field.
+func NewLine(key, label, value string) *Field {
+	in := textinput.New()
+	in.Prompt = ""
+	in.SetValue(value)
+	in.CharLimit = 0
+	return &Field{Key: key, Label: label, line: in}
+}
+
+// NewArea makes a multi-line field of the given height.
+func NewArea(key, label, value string, height int) *Field {
+	a := textarea.New()
+	a.ShowLineNumbers = false
+	a.Prompt = "│ "
+	a.CharLimit = 0
+	a.SetHeight(height)
+	a.SetValue(value)
+	return &Field{Key: key, Label: label, area: &a}
+}
+
+// Value is the field's text.
+func (f *Field) Value() string {
+	if f.area != nil {
+		return f.area.Value()
+	}
+	return f.line.Value()
+}
+
+// SetValue replaces the field's text.
+func (f *Field) SetValue(s string) {
+	if f.area != nil {
+		f.area.SetValue(s)
+		return
+	}
+	f.line.SetValue(s)
+}
+
+func (f *Field) focus() tea.Cmd {
+	if f.area != nil {
+		return f.area.Focus()
+	}
+	return f.line.Focus()
+}
+
+func (f *Field) blur() {
+	if f.area != nil {
+		f.area.Blur()
+		return
+	}
+	f.line.Blur()
+}
+
+func (f *Field) setWidth(w int) {
+	if f.area != nil {
+		f.area.SetWidth(w)
+		return
+	}
+	f.line.SetWidth(w)
+}
+
+// Form is a column of fields: tab / shift+tab move, ctrl+s submits after
+// every field validates, esc cancels. Nothing is sent while any field is
+// in error.
+type Form struct {
+	Title  string
+	Fields []*Field
+	Note   string // shown under the title (what the action will do)
+
+	focus int
+	width int
+	err   string
+}
+
+// NewForm builds a form and focuses its first field.
+func NewForm(title string, fields ...*Field) (*Form, tea.Cmd) {
+	f := &Form{Title: title, Fields: fields}
+	return f, fields[0].focus()
+}
+
+// Get returns a field by key.
+func (f *Form) Get(key string) *Field {
+	for _, x := range f.Fields {
+		if x.Key == key {
+			return x
+		}
+	}
+	return nil
+}
+
+// Value returns a field's text by key.
+func (f *Form) Value(key string) string {
+	if x := f.Get(key); x != nil {
+		return x.Value()
+	}
+	return ""
+}
+
+// Values snapshots every field, to remember them per target.
+func (f *Form) Values() map[string]string {
+	out := map[string]string{}
+	for _, x := range f.Fields {
+		out[x.Key] = x.Value()
+	}
+	return out
+}
+
+// Restore puts remembered values back.
+func (f *Form) Restore(v map[string]string) {
+	for _, x := range f.Fields {
+		if s, ok := v[x.Key]; ok {
+			x.SetValue(s)
+		}
+	}
+}
+
+// SetWidth sizes the inputs.
+func (f *Form) SetWidth(w int) {
+	f.width = w
+	for _, x := range f.Fields {
+		x.setWidth(max(w-20, 20))
+	}
+}
+
+// SetError shows a form-level error (for example a failed file read).
+func (f *Form) SetError(s string) { f.err = s }
+
+// FormResult says what a key did to the form.
+type FormResult int
+
+const (
+	FormEditing FormResult = iota
+	FormSubmitted
+	FormCancelled
+)
+
+// Update handles a key.
+func (f *Form) Update(msg tea.KeyPressMsg) (FormResult, tea.Cmd) {
+	cur := f.Fields[f.focus]
+	switch msg.String() {
+	case "esc":
+		return FormCancelled, nil
+	case "ctrl+s":
+		if f.Validate() {
+			return FormSubmitted, nil
+		}
+		return FormEditing, nil
+	case "tab", "down":
+		if msg.String() == "down" && cur.area != nil {
+			break
+		}
+		return FormEditing, f.move(1)
+	case "shift+tab", "up":
+		if msg.String() == "up" && cur.area != nil {
+			break
+		}
+		return FormEditing, f.move(-1)
+	case "enter":
+		if cur.area == nil {
+			if f.focus == len(f.Fields)-1 {
+				if f.Validate() {
+					return FormSubmitted, nil
+				}
+				return FormEditing, nil
+			}
+			return FormEditing, f.move(1)
+		}
+	case "ctrl+n":
+		if cur.Suggest != nil {
+			if c := cur.Suggest(""); len(c) > 0 {
+				cur.SetValue(c[cur.cycle%len(c)])
+				cur.cycle++
+			}
+			return FormEditing, nil
+		}
+	}
+	var cmd tea.Cmd
+	if cur.area != nil {
+		a, c := cur.area.Update(msg)
+		*cur.area, cmd = a, c
+	} else {
+		cur.line, cmd = cur.line.Update(msg)
+	}
+	cur.err, f.err = "", ""
+	return FormEditing, cmd
+}
+
+func (f *Form) move(d int) tea.Cmd {
+	f.validateOne(f.Fields[f.focus])
+	f.Fields[f.focus].blur()
+	f.focus = (f.focus + d + len(f.Fields)) % len(f.Fields)
+	return f.Fields[f.focus].focus()
+}
+
+func (f *Form) validateOne(x *Field) bool {
+	x.err = ""
+	if x.Validate != nil {
+		if err := x.Validate(x.Value()); err != nil {
+			x.err = err.Error()
+			return false
+		}
+	}
+	return true
+}
+
+// Validate checks every field, showing each error inline.
+func (f *Form) Validate() bool {
+	ok := true
+	for _, x := range f.Fields {
+		if !f.validateOne(x) {
+			ok = false
+		}
+	}
+	return ok
+}
+
+// View renders the form.
+func (f *Form) View() string {
+	var b strings.Builder
+	b.WriteString(theme.Title.Render(f.Title) + "\n")
+	if f.Note != "" {
+		b.WriteString(theme.Dim.Render(f.Note) + "\n")
+	}
+	b.WriteString("\n")
+	for i, x := range f.Fields {
+		label := fit(x.Label, 16, false)
+		if i == f.focus {
+			label = theme.Key.Render(label)
+		} else {
+			label = theme.Label.Render(label)
+		}
+		var input string
+		if x.area != nil {
+			input = x.area.View()
+			lines := strings.Split(input, "\n")
+			for j := 1; j < len(lines); j++ {
+				lines[j] = strings.Repeat(" ", 17) + lines[j]
+			}
+			input = strings.Join(lines, "\n")
+		} else {
+			input = x.line.View()
+		}
+		b.WriteString(label + " " + input + "\n")
+		switch {
+		case x.err != "":
+			b.WriteString(strings.Repeat(" ", 17) + theme.Error.Render(Clean(x.err)) + "\n")
+		case i == f.focus && x.Suggest != nil:
+			if c := x.Suggest(x.Value()); len(c) > 0 {
+				b.WriteString(strings.Repeat(" ", 17) + theme.Dim.Render(Truncate("ctrl+n: "+cleanJoin(c[:min(len(c), 8)]), max(f.width-17, 20))) + "\n")
+			}
+		case i == f.focus && x.Hint != "":
+			b.WriteString(strings.Repeat(" ", 17) + theme.Dim.Render(x.Hint) + "\n")
+		}
+	}
+	if f.err != "" {
+		b.WriteString("\n" + theme.Error.Render(Clean(f.err)) + "\n")
+	}
+	b.WriteString("\n" + theme.Dim.Render("ctrl+s send · tab/shift+tab move · enter next line · esc cancel"))
+	return b.String()
+}
