@@ -1,10 +1,11 @@
 package mgmt
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -43,11 +44,25 @@ type IndexSource struct {
 
 	mu       sync.Mutex
 	index    []IndexEntry
+	gen      uint64 // counts the scrapes, to know when view is out of date
 	scope    string // vhost the index covers ("" all)
 	at       time.Time
 	took     time.Duration
 	inflight bool
 	lastErr  error
+	view     indexView // the index filtered and sorted for the last query
+}
+
+// indexView is the index filtered and sorted for one query, kept until the
+// next scrape: refreshes between scrapes (most of them with 50,000 queues)
+// then cost a slice of it, not a regex match and sort of every queue.
+type indexView struct {
+	gen    uint64
+	filter string
+	sort   SortKey
+	desc   bool
+	total  int
+	rows   []IndexEntry
 }
 
 // indexInterval grows with the scrape time so a slow scrape (tens of
@@ -77,7 +92,10 @@ func (s *IndexSource) Status() SourceStatus {
 // refresh scrapes the index; callers hold no lock.
 func (s *IndexSource) refresh(ctx context.Context, vhost string) error {
 	start := time.Now()
-	idx, err := s.C.ScrapeQueueIndex(ctx, vhost)
+	s.mu.Lock()
+	prev := s.index
+	s.mu.Unlock()
+	idx, err := s.C.scrapeQueueIndex(ctx, vhost, prev)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.inflight = false
@@ -86,35 +104,41 @@ func (s *IndexSource) refresh(ctx context.Context, vhost string) error {
 		return err
 	}
 	s.index, s.scope, s.at, s.took = idx, vhost, time.Now(), time.Since(start)
+	s.gen++
 	return nil
 }
 
 // ensureIndex scrapes synchronously when there is no usable index (first
-// use, or the vhost scope changed) and in the background when it is merely
-// old, so the rows on screen never wait for a slow scrape.
-func (s *IndexSource) ensureIndex(ctx context.Context, vhost string) ([]IndexEntry, error) {
+// use, or the vhost scope changed). When the index is merely old it returns
+// it with a function that starts a background scrape: QueuePage calls it
+// once the rows on screen are fetched, so the scrape (a second of broker
+// time at 50,000 queues) never competes with them and the rows never wait.
+func (s *IndexSource) ensureIndex(ctx context.Context, vhost string) ([]IndexEntry, uint64, func(), error) {
 	s.mu.Lock()
 	usable := !s.at.IsZero() && s.scope == vhost
 	old := usable && time.Since(s.at) >= s.indexInterval()
+	var later func()
 	if usable && old && !s.inflight {
 		s.inflight = true
-		go func() {
-			bctx, cancel := context.WithTimeout(context.Background(), 3*s.C.timeout)
-			defer cancel()
-			_ = s.refresh(bctx, vhost)
-		}()
+		later = func() {
+			go func() {
+				bctx, cancel := context.WithTimeout(context.Background(), 3*s.C.timeout)
+				defer cancel()
+				_ = s.refresh(bctx, vhost)
+			}()
+		}
 	}
-	idx := s.index
+	idx, gen := s.index, s.gen
 	s.mu.Unlock()
 	if usable {
-		return idx, nil
+		return idx, gen, later, nil
 	}
 	if err := s.refresh(ctx, vhost); err != nil {
-		return nil, err
+		return nil, 0, nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.index, nil
+	return s.index, s.gen, nil, nil
 }
 
 // IndexSortable reports whether the index can sort by the key locally.
@@ -137,9 +161,30 @@ func (s *IndexSource) QueuePage(ctx context.Context, q QueueQuery) (QueuePage, e
 			return QueuePage{}, fmt.Errorf("bad filter: %w", err)
 		}
 	}
-	idx, err := s.ensureIndex(ctx, q.VHost)
+	idx, gen, scrapeLater, err := s.ensureIndex(ctx, q.VHost)
 	if err != nil {
 		return QueuePage{}, err
+	}
+	rows := s.sortedView(idx, gen, re, q)
+	page := QueuePage{Matched: len(rows), Total: len(idx), Source: "prometheus", Offset: clamp(q.Offset, 0, len(rows))}
+	end := clamp(page.Offset+q.Limit, page.Offset, len(rows))
+	window := rows[page.Offset:end]
+	page.Queues, err = s.details(ctx, window)
+	if scrapeLater != nil {
+		scrapeLater()
+	}
+	return page, err
+}
+
+// sortedView filters and sorts the index for q, or reuses the last result
+// when neither the index nor the query's filter and order changed. The
+// result is never modified afterwards, so callers may keep slices of it.
+func (s *IndexSource) sortedView(idx []IndexEntry, gen uint64, re *regexp.Regexp, q QueueQuery) []IndexEntry {
+	s.mu.Lock()
+	v := s.view
+	s.mu.Unlock()
+	if v.rows != nil && v.gen == gen && v.filter == q.Filter && v.sort == q.Sort && v.desc == q.Desc && v.total == len(idx) {
+		return v.rows
 	}
 	rows := make([]IndexEntry, 0, len(idx))
 	for _, e := range idx {
@@ -148,11 +193,12 @@ func (s *IndexSource) QueuePage(ctx context.Context, q QueueQuery) (QueuePage, e
 		}
 	}
 	SortIndex(rows, q.Sort, q.Desc)
-	page := QueuePage{Matched: len(rows), Total: len(idx), Source: "prometheus", Offset: clamp(q.Offset, 0, len(rows))}
-	end := clamp(page.Offset+q.Limit, page.Offset, len(rows))
-	window := rows[page.Offset:end]
-	page.Queues, err = s.details(ctx, window)
-	return page, err
+	s.mu.Lock()
+	if s.gen == gen {
+		s.view = indexView{gen: gen, filter: q.Filter, sort: q.Sort, desc: q.Desc, total: len(idx), rows: rows}
+	}
+	s.mu.Unlock()
+	return rows
 }
 
 // details fetches the full row of each queue in the window, bounded in
@@ -194,37 +240,47 @@ func (s *IndexSource) details(ctx context.Context, window []IndexEntry) ([]Queue
 // SortIndex sorts entries by key; ties break by vhost then name so the
 // order is stable between refreshes.
 func SortIndex(rows []IndexEntry, k SortKey, desc bool) {
-	val := func(e IndexEntry) int64 {
-		switch k {
-		case SortReady:
-			return e.Ready
-		case SortUnacked:
-			return e.Unacked
-		case SortMessages:
-			return e.Messages
-		case SortConsumers:
-			return e.Consumers
-		}
-		return 0
+	var val func(e *IndexEntry) int64
+	switch k {
+	case SortReady:
+		val = func(e *IndexEntry) int64 { return e.Ready }
+	case SortUnacked:
+		val = func(e *IndexEntry) int64 { return e.Unacked }
+	case SortMessages:
+		val = func(e *IndexEntry) int64 { return e.Messages }
+	case SortConsumers:
+		val = func(e *IndexEntry) int64 { return e.Consumers }
 	}
-	sort.SliceStable(rows, func(i, j int) bool {
-		a, b := rows[i], rows[j]
-		if k == SortVHost && a.VHost != b.VHost {
-			return (a.VHost < b.VHost) != desc
+	byName := k == SortName || k == SortVHost || k == ""
+	flip := func(c int) int {
+		if desc {
+			return -c
 		}
-		if va, vb := val(a), val(b); va != vb {
-			return (va < vb) != desc
-		}
-		if k == SortName || k == SortVHost || k == "" {
-			if c := strings.Compare(a.Name, b.Name); c != 0 {
-				return (c < 0) != desc
+		return c
+	}
+	// The order is total (vhost and name identify a queue), so an unstable
+	// sort gives the same result as a stable one.
+	slices.SortFunc(rows, func(a, b IndexEntry) int {
+		if k == SortVHost {
+			if c := strings.Compare(a.VHost, b.VHost); c != 0 {
+				return flip(c)
 			}
-			return a.VHost < b.VHost
 		}
-		if a.VHost != b.VHost {
-			return a.VHost < b.VHost
+		if val != nil {
+			if va, vb := val(&a), val(&b); va != vb {
+				return flip(cmp.Compare(va, vb))
+			}
 		}
-		return a.Name < b.Name
+		if byName {
+			if c := strings.Compare(a.Name, b.Name); c != 0 {
+				return flip(c)
+			}
+			return strings.Compare(a.VHost, b.VHost)
+		}
+		if c := strings.Compare(a.VHost, b.VHost); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Name, b.Name)
 	})
 }
 
