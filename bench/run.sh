@@ -12,8 +12,11 @@
 #   MQTOP_BENCH_TTY_SKIP=5s             start-up skipped before counting terminal bytes
 #   MQTOP_BENCH_SIZE_TIMEOUT=SECONDS    per size (default 900 + 0.06 s per queue)
 #   MQTOP_BENCH_PROFILE=1               CPU/heap profiles of mqtop's model (0 to skip)
+#   MQTOP_BENCH_FULL_LIST_CAP=60s       the full /api/queues is given up after this ("> 60 s")
+#   MQTOP_BENCH_CYCLE_BUDGET=150s       a refresh run stops after this (once 5 refreshes are timed)
+#   MQTOP_BENCH_PUBLISH=100000          messages of the publish step on the first size's broker (0 skips)
 #
-# Quick run: MQTOP_BENCH_SIZES=1000 MQTOP_BENCH_REFRESHES=10 MQTOP_BENCH_CPU_WINDOW=15 bench/run.sh
+# Quick run: MQTOP_BENCH_SIZES=1000 MQTOP_BENCH_REFRESHES=10 MQTOP_BENCH_CPU_WINDOW=15 MQTOP_BENCH_PUBLISH=20000 bench/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 GO=${GO:-go}
@@ -66,12 +69,24 @@ for n in ${SIZES//,/ }; do
     echo "bench: $n queues failed or timed out; see $out/size-$n.log" >&2
     failed=1
   fi
+  # Repeat mode vs a plain amqp091-go publisher, once, on the first (smallest) broker.
+  pub=${MQTOP_BENCH_PUBLISH:-100000}
+  if [ "$pub" != 0 ] && [ ! -f "$out/publish.json" ]; then
+    echo "bench: publish $pub messages, mqtop repeat mode vs plain amqp091-go" >&2
+    if ! (set -a; . "$dir/env"; set +a
+          timeout --kill-after=30 900 "$out/mqtop-bench" publish -n "$pub" -reps 3 -out "$out" \
+            2> >(tee -a "$out/publish.log" >&2)); then
+      echo "bench: publish step failed; see $out/publish.log" >&2
+      failed=1
+    fi
+  fi
   cleanup
 done
 
 shopt -s nullglob
 results=("$out"/size-*.json)
 [ ${#results[@]} -gt 0 ] || { echo "bench: no results" >&2; exit 1; }
+[ -f "$out/publish.json" ] && results+=("$out/publish.json")
 MQTOP_BENCH_BROKER_VERSION=$(dpkg-query -W -f '${Version}' rabbitmq-server 2>/dev/null || echo unknown) \
   "$out/mqtop-bench" report "${results[@]}" > "$out/results.md"
 cp "$out/results.md" bench/results.md

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"os/exec"
 	"sort"
@@ -19,7 +20,14 @@ type transfer struct {
 // curl fetches urls (parallel at a time), keeping connections alive as
 // mqtop does, and returns each transfer's time and the wall time.
 func curl(urls []string, accept, enc string, parallel int) ([]transfer, time.Duration, error) {
-	args := []string{"-q", "-s", "--noproxy", "*", "-u", user + ":" + password, "--max-time", "600",
+	return curlMax(urls, accept, enc, parallel, 600*time.Second)
+}
+
+// errCurlTimeout is curl's exit status 28: --max-time ran out.
+var errCurlTimeout = errors.New("curl: timed out")
+
+func curlMax(urls []string, accept, enc string, parallel int, maxTime time.Duration) ([]transfer, time.Duration, error) {
+	args := []string{"-q", "-s", "--noproxy", "*", "-u", user + ":" + password, "--max-time", fmt.Sprintf("%.0f", maxTime.Seconds()),
 		"-w", "%{time_total} %{size_download} %{http_code}\\n"}
 	if accept != "" {
 		args = append(args, "-H", "Accept: "+accept)
@@ -39,6 +47,9 @@ func curl(urls []string, accept, enc string, parallel int) ([]transfer, time.Dur
 	start := time.Now()
 	err := cmd.Run()
 	wall := time.Since(start)
+	if ee, ok := err.(*exec.ExitError); ok && ee.ExitCode() == 28 {
+		return nil, wall, errCurlTimeout
+	}
 	if err != nil {
 		return nil, wall, fmt.Errorf("curl: %v", err)
 	}
@@ -77,6 +88,24 @@ func curlOne(u, accept, enc string, reps int) (Floor, error) {
 		secs[i], sizes[i] = t.sec*1000, float64(t.size)
 	}
 	return Floor{MedianMs: median(secs), MinMs: minOf(secs), Bytes: int64(median(sizes)), N: len(ts)}, nil
+}
+
+// curlCapped times a slow URL (the full queue list) up to reps times, one
+// curl each (its connection set-up is noise next to the request), giving
+// up after limit: the floor is then "more than limit".
+func curlCapped(u, accept, enc string, reps int, limit time.Duration) (Floor, error) {
+	var secs, sizes []float64
+	for i := 0; i < reps; i++ {
+		ts, _, err := curlMax([]string{u}, accept, enc, 1, limit)
+		if err == errCurlTimeout {
+			return Floor{MedianMs: limit.Seconds() * 1000, MinMs: limit.Seconds() * 1000, N: i + 1, TimedOut: true}, nil
+		}
+		if err != nil {
+			return Floor{}, err
+		}
+		secs, sizes = append(secs, ts[0].sec*1000), append(sizes, float64(ts[0].size))
+	}
+	return Floor{MedianMs: median(secs), MinMs: minOf(secs), Bytes: int64(median(sizes)), N: len(secs)}, nil
 }
 
 // curlBatch times a screen's per-queue GETs as mqtop sends them, parallel

@@ -128,6 +128,7 @@ func runCycle(args []string) error {
 	interval := fs.Duration("interval", 2*time.Second, "refresh interval")
 	cold := fs.Bool("cold", false, "time n fresh mqtops' first screens instead")
 	prof := fs.String("profile", "", "write CPU and heap profiles with this path prefix")
+	budget := fs.Duration("budget", 0, "stop after this long once MinRefreshes are timed (0: no limit)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -192,7 +193,11 @@ func runCycle(args []string) error {
 		lastAge := cs.Status().IndexAge
 		ru0 := rusage()
 		next := time.Now()
+		began := next
 		for i := 0; i < *n; i++ {
+			if *budget > 0 && i >= MinRefreshes && time.Since(began) > *budget {
+				break // slow refreshes (the management depth sort at 50,000 queues)
+			}
 			time.Sleep(time.Until(next))
 			next = time.Now().Add(*interval)
 			t, err := cycleOnce(m)
@@ -202,7 +207,7 @@ func runCycle(args []string) error {
 				res.Scrapes++ // the index was replaced since the last refresh
 			}
 			lastAge = age
-			if i >= *n/2 {
+			if i >= *n/2 || len(rss) == 0 {
 				_, cur := procRSS(os.Getpid())
 				rss = append(rss, cur)
 			}
@@ -242,7 +247,7 @@ func measureCycles(b *broker, res *SizeResult, st settings, self string) error {
 			n = st.Reps
 		}
 		args := []string{"cycle", "-mgmt", b.mgmtURL, "-prom", b.promURL, "-source", r.source, "-order", r.order,
-			"-n", fmt.Sprint(n), "-interval", st.Interval.String(), fmt.Sprintf("-cold=%v", r.cold)}
+			"-n", fmt.Sprint(n), "-interval", st.Interval.String(), fmt.Sprintf("-cold=%v", r.cold), "-budget", st.CycleBudget.String()}
 		if st.ProfileDir != "" {
 			tag := fmt.Sprintf("size-%d-%s-%s", res.Size, r.source, r.order)
 			if r.cold {

@@ -7,7 +7,8 @@
 //
 //	mqtop-bench size -size N -mqtop bin/mqtop -out DIR   (broker from MQTOP_TEST_* env)
 //	mqtop-bench cycle ...                                 (child: mqtop's cycle, own CPU/RSS)
-//	mqtop-bench report DIR/size-*.json                     (Markdown to stdout)
+//	mqtop-bench publish -out DIR                           (repeat mode vs plain amqp091-go)
+//	mqtop-bench report DIR/size-*.json [DIR/publish.json]  (Markdown to stdout)
 package main
 
 import (
@@ -22,7 +23,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: mqtop-bench size|cycle|report ...")
+		fmt.Fprintln(os.Stderr, "usage: mqtop-bench size|cycle|publish|report ...")
 		os.Exit(2)
 	}
 	var err error
@@ -31,6 +32,8 @@ func main() {
 		err = runSize(os.Args[2:])
 	case "cycle":
 		err = runCycle(os.Args[2:])
+	case "publish":
+		err = runPublish(os.Args[2:])
 	case "report":
 		err = runReport(os.Args[2:])
 	default:
@@ -51,14 +54,21 @@ type settings struct {
 	TTYRefreshes int           // refreshes counted through the pty
 	TTYSkip      time.Duration // start-up skipped before counting terminal bytes
 	ProfileDir   string        // CPU and heap profiles of the cycle children, when set
+	FullListCap  time.Duration // the full /api/queues is given up after this ("> N s")
+	CycleBudget  time.Duration // a cycle run stops after this once it has MinRefreshes
 }
+
+// MinRefreshes is the least refreshes a cycle run times, whatever its budget.
+const MinRefreshes = 5
 
 func loadSettings() settings {
 	return settings{
 		Reps: envInt("MQTOP_BENCH_REPS", 5), Refreshes: envInt("MQTOP_BENCH_REFRESHES", 30),
 		Interval: envDur("MQTOP_BENCH_INTERVAL", 2*time.Second), CPUWindow: envDur("MQTOP_BENCH_CPU_WINDOW", 60*time.Second),
 		TTYRefreshes: envInt("MQTOP_BENCH_TTY_REFRESHES", 20), TTYSkip: envDur("MQTOP_BENCH_TTY_SKIP", 5*time.Second),
-		ProfileDir: os.Getenv("MQTOP_BENCH_PROFILE_DIR"),
+		ProfileDir:  os.Getenv("MQTOP_BENCH_PROFILE_DIR"),
+		FullListCap: envDur("MQTOP_BENCH_FULL_LIST_CAP", 60*time.Second),
+		CycleBudget: envDur("MQTOP_BENCH_CYCLE_BUDGET", 150*time.Second),
 	}
 }
 

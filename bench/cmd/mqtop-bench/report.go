@@ -13,10 +13,18 @@ import (
 // runReport prints the Markdown tables of the given size-N.json files.
 func runReport(files []string) error {
 	var rs []*SizeResult
+	var pub *PublishResult
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
 			return err
+		}
+		if strings.HasSuffix(f, "publish.json") {
+			pub = &PublishResult{}
+			if err := json.Unmarshal(data, pub); err != nil {
+				return fmt.Errorf("%s: %w", f, err)
+			}
+			continue
 		}
 		r := &SizeResult{}
 		if err := json.Unmarshal(data, r); err != nil {
@@ -33,7 +41,34 @@ func runReport(files []string) error {
 		writeSize(w, r)
 	}
 	writeSummary(w, rs)
+	writePublish(w, pub)
 	return nil
+}
+
+// writePublish reports repeat mode against the plain amqp091-go publisher.
+func writePublish(w io.Writer, p *PublishResult) {
+	if p == nil {
+		return
+	}
+	fmt.Fprintf(w, "\n## Publishing %d messages in repeat mode\n\n", p.N)
+	fmt.Fprintf(w, "mqtop's `amqp.Session.PublishRepeat` against a plain amqp091-go publisher (the floor): the same %d-byte transient body, "+
+		"mandatory, publisher confirms, at most %d unconfirmed, one channel, to the durable classic queue `%s` purged before each run; "+
+		"runs alternate, median of %d; msg/s from the first publish to the last confirm.\n\n", p.BodyBytes, p.Window, p.Queue, p.Reps)
+	fmt.Fprintln(w, "| publisher | runs, msg/s | median msg/s |\n|---|---|--:|")
+	runs := func(xs []float64) string {
+		var parts []string
+		for _, x := range xs {
+			parts = append(parts, fmt.Sprintf("%.0f", x))
+		}
+		return strings.Join(parts, ", ")
+	}
+	fmt.Fprintf(w, "| plain amqp091-go (floor) | %s | %.0f |\n", runs(p.FloorMsgsPerSec), p.FloorMedian)
+	fmt.Fprintf(w, "| mqtop PublishRepeat | %s | %.0f |\n", runs(p.MqtopMsgsPerSec), p.MqtopMedian)
+	fmt.Fprintf(w, "| mqtop PublishRepeat, whole call (channel open included) | %s | %.0f |\n", runs(p.MqtopWallMsgsPerSec), p.MqtopWall)
+	fmt.Fprintf(w, "\nmqtop reaches **%.0f %%** of the floor; target ≥ 80 %%: %s.\n", 100*p.Ratio, yes(p.Ratio >= 0.8))
+	for _, e := range p.Errors {
+		fmt.Fprintf(w, "- %s\n", e)
+	}
 }
 
 func machine() string {
@@ -149,11 +184,16 @@ func writeSize(w io.Writer, r *SizeResult) {
 		if f.SumOver8 > 0 {
 			extra = fmt.Sprintf(" (sum/8: %s)", ms(f.SumOver8))
 		}
+		if f.TimedOut {
+			fmt.Fprintf(w, "| %s | `%s` | > %.0f s (given up) | – | – |\n", f.Label, f.Query, f.MedianMs/1000)
+			continue
+		}
 		fmt.Fprintf(w, "| %s | `%s` | %s%s | %s | %s |\n", f.Label, f.Query, ms(f.MedianMs), extra, ms(f.MinMs), kb(f.Bytes))
 	}
 	fmt.Fprintln(w, "\nPer-queue GETs: one curl fetching the screen's URLs 8 at a time, wall time per screen (curl start-up taken off); sum/8 is the sum of their times over 8.")
 
-	fmt.Fprintf(w, "\n### (b) mqtop's refresh: request + decode + render, 120x40 (median of %d; Prometheus fresh start: %d)\n\n", st.Refreshes, st.Reps)
+	fmt.Fprintf(w, "\n### (b) mqtop's refresh: request + decode + render, 120x40 (median of n refreshes: up to %d, fewer when slow, %s at most per run; Prometheus fresh start: %d)\n\n",
+		st.Refreshes, st.CycleBudget, st.Reps)
 	fmt.Fprintln(w, "| source, order | median ms | of which poll / draw | p90 ms | floor ms | × floor | ≤ 1.2× | CPU ms / refresh | RSS peak / steady MB | first row |\n|---|--:|--:|--:|--:|--:|:-:|--:|--:|---|")
 	for _, c := range r.Cycles {
 		fl := cycleFloor(r, c)
@@ -162,7 +202,7 @@ func writeSize(w io.Writer, r *SizeResult) {
 			cpu = ms(c.CPUms / float64(c.N))
 			rss = fmt.Sprintf("%.1f / %.1f", c.PeakRSSMB, c.SteadyRSSMB)
 		}
-		fmt.Fprintf(w, "| %s | %s | %s / %s | %s | %s | %.2f | %s | %s | %s | %s (%d) |\n", cycleName(c), ms(c.MedianMs),
+		fmt.Fprintf(w, "| %s (n=%d) | %s | %s / %s | %s | %s | %.2f | %s | %s | %s | %s (%d) |\n", cycleName(c), c.N, ms(c.MedianMs),
 			ms(c.PollMs), ms(c.DrawMs), ms(c.P90Ms),
 			ms(fl), c.MedianMs/fl, yes(c.MedianMs <= 1.2*fl), cpu, rss, c.Top, c.TopMessages)
 	}
@@ -178,8 +218,14 @@ func writeSize(w io.Writer, r *SizeResult) {
 
 	fmt.Fprintln(w, "\n### (c) The peers' approaches\n\n| approach | broker ms | bytes on the wire | client ms (request + decode) |\n|---|--:|--:|--:|")
 	if f, ok := r.Floors["peer-full"]; ok {
-		fmt.Fprintf(w, "| full `/api/queues` each poll (rabtap, TBunny, rabbitui) | %s | %s | %s (rabbit-hole ListQueues, %d rows) |\n",
-			ms(f.MedianMs), kb(f.Bytes), ms(r.Peers.FullListMs), r.Peers.FullListRows)
+		broker, bytes, client := ms(f.MedianMs), kb(f.Bytes), fmt.Sprintf("%s (rabbit-hole ListQueues, %d rows)", ms(r.Peers.FullListMs), r.Peers.FullListRows)
+		if f.TimedOut {
+			broker, bytes = fmt.Sprintf("> %.0f s", f.MedianMs/1000), "–"
+		}
+		if r.Peers.FullListCut {
+			client = fmt.Sprintf("> %.0f s (rabbit-hole ListQueues given up)", r.Peers.FullListMs/1000)
+		}
+		fmt.Fprintf(w, "| full `/api/queues` each poll (rabtap, TBunny, rabbitui) | %s | %s | %s |\n", broker, bytes, client)
 	}
 	if f, ok := r.Floors["peer-sort"]; ok {
 		fmt.Fprintf(w, "| management API depth sort, page of 50 | %s | %s | %s |\n", ms(f.MedianMs), kb(f.Bytes), ms(r.Peers.SortPageMs))

@@ -129,6 +129,9 @@ func writeSummary(w io.Writer, rs []*SizeResult) {
 			if !ok {
 				return "–"
 			}
+			if f.TimedOut {
+				return fmt.Sprintf("> %.0f s", f.MedianMs/1000)
+			}
 			return fmt.Sprintf("%s ms, %s", ms(f.MedianMs), kb(f.Bytes))
 		}
 	}

@@ -24,6 +24,7 @@ type Peers struct {
 	FullListMs   float64 // rabbit-hole ListQueues: request + decode, median
 	FullListRows int
 	FullListReps int
+	FullListCut  bool    // given up after the cap
 	SortPageMs   float64 // GET + decode of the management API's depth sort, page of 50
 }
 
@@ -32,16 +33,25 @@ func measurePeers(b *broker, res *SizeResult, st settings) error {
 	if err != nil {
 		return err
 	}
-	rh.SetTimeout(10 * time.Minute)
+	rh.SetTimeout(st.FullListCap)
 	var full, sorted []float64
 	for i := 0; i < min(st.Reps, 3); i++ {
 		start := time.Now()
 		qs, err := rh.ListQueues()
+		if err != nil && time.Since(start) >= st.FullListCap-time.Second {
+			full, res.Peers.FullListCut = []float64{st.FullListCap.Seconds() * 1000}, true
+			break
+		}
 		if err != nil {
 			return fmt.Errorf("full list: %w", err)
 		}
 		full = append(full, time.Since(start).Seconds()*1000)
 		res.Peers.FullListRows = len(qs)
+	}
+	// A request given up on the client side may still be running at the
+	// broker: let it finish before measuring anything else.
+	if res.Peers.FullListCut {
+		waitBrokerQuiet(b, 2*st.FullListCap)
 	}
 	hc := &http.Client{Timeout: 10 * time.Minute}
 	for i := 0; i < st.Reps; i++ {
@@ -257,6 +267,24 @@ func measureBrokerCPU(b *broker, res *SizeResult, st settings, bin string) error
 	}
 	add(w)
 	return nil
+}
+
+// waitBrokerQuiet waits (at most limit) until the broker's CPU use drops
+// below a quarter of a core over a second.
+func waitBrokerQuiet(b *broker, limit time.Duration) {
+	pid, err := b.beamPID()
+	if err != nil {
+		return
+	}
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		c0, _ := procCPU(pid)
+		time.Sleep(time.Second)
+		c1, _ := procCPU(pid)
+		if c1-c0 < 250*time.Millisecond {
+			return
+		}
+	}
 }
 
 func clientCPU(pid int) time.Duration { d, _ := procCPU(pid); return d }
