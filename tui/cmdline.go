@@ -154,8 +154,10 @@ func (m *Model) switchContext(name string) (tea.Cmd, string) {
 	if err != nil {
 		return nil, err.Error()
 	}
+	m.Close()
 	fresh := New(d)
 	fresh.width, fresh.height = m.width, m.height
+	fresh.remembered, fresh.actionSeq = m.remembered, m.actionSeq
 	// Keep the counters so a poll still running for the old context is dropped.
 	fresh.seq, fresh.tickGen = m.seq, m.tickGen
 	fresh.layout()

@@ -6,6 +6,7 @@ package tui
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -35,7 +36,13 @@ type Deps struct {
 	// Switch connects to another context for :ctx; nil disables it.
 	Switch func(name string) (Deps, error)
 	// Admin performs queue mutations; nil when there is no AMQP session.
-	Admin      QueueAdmin
+	Admin QueueAdmin
+	// AMQP publishes, browses and makes test RPCs; nil without a session.
+	AMQP Messaging
+	// AllowBrowse lets a read-only context browse classic and quorum queues.
+	AllowBrowse bool
+	// Close releases the context's connections when mqtop leaves it.
+	Close      func()
 	Production bool // purge asks for the queue's name to be typed
 	Logger     *slog.Logger
 	Now        func() time.Time
@@ -46,7 +53,9 @@ type page int
 const (
 	pageQueues page = iota
 	pageDetail
-	pagePager // JSON or help
+	pagePager    // JSON or help
+	pageAction   // publish, RPC or browse form
+	pageMessages // browse result
 )
 
 // Model is the root model.
@@ -85,6 +94,14 @@ type Model struct {
 	pendingAct pendingAction
 	dialogSeq  int
 
+	// Actions over AMQP.
+	action       *views.ActionPage
+	messages     *views.Messages
+	actionSeq    int
+	cancelAction context.CancelFunc
+	remembered   map[string]map[string]string
+	exchanges    map[string][]string
+
 	cmd    cmdline
 	line   statusLine
 	vhosts []string
@@ -99,7 +116,8 @@ func New(d Deps) *Model {
 		d.Timeout = 10 * time.Second
 	}
 	m := &Model{deps: d, keys: d.Keys, interval: d.Refresh,
-		book: history.NewBook(600, 5000), totals: history.NewBook(600, 1)}
+		book: history.NewBook(600, 5000), totals: history.NewBook(600, 1),
+		remembered: map[string]map[string]string{}, exchanges: map[string][]string{}}
 	if d.Context.ReadOnly {
 		m.keys.ReadOnly()
 	}
@@ -199,6 +217,25 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.requestPurge(msg)
 	case views.DeleteQueueRequested:
 		return m, m.requestDelete(msg)
+	case views.PublishRequested:
+		return m, m.requestPublish(msg)
+	case views.RPCRequested:
+		return m, m.requestRPC(msg)
+	case views.BrowseRequested:
+		return m, m.requestBrowse(msg)
+	case views.ActionSubmitted:
+		return m, m.submitted(msg)
+	case views.ActionCancelRequested:
+		return m, m.cancelRunning(msg.ID)
+	case actionProgress:
+		return m, m.progressed(msg)
+	case actionDone:
+		return m, m.actionFinished(msg)
+	case browseDone:
+		return m, m.browsed(msg)
+	case exchangesLoaded:
+		m.exchanges[msg.vhost] = msg.names
+		return m, nil
 	case views.ConfirmAnswered:
 		return m, m.answered(msg)
 	case MutationFinished:
@@ -219,9 +256,18 @@ func (m *Model) back() tea.Cmd {
 	}
 	leaving := m.top()
 	m.stack = m.stack[:len(m.stack)-1]
-	if leaving == pageDetail {
+	switch leaving {
+	case pageDetail:
 		m.detail = nil
 		return m.startPoll()
+	case pageAction:
+		if m.cancelAction != nil {
+			m.cancelAction() // leaving the page cancels what it runs
+			m.cancelAction = nil
+		}
+		m.action = nil
+	case pageMessages:
+		m.messages = nil
 	}
 	return nil
 }
@@ -241,6 +287,9 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	if m.top() == pageQueues && m.queues.Capturing() {
 		return m.queues.Update(msg)
 	}
+	if m.top() == pageAction {
+		return m.action.Update(msg) // every key is typing
+	}
 	switch {
 	case key.Matches(msg, k.Command.Binding):
 		m.cmd.open()
@@ -259,11 +308,17 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Quit.Binding) && m.top() != pagePager:
 		return m.back()
 	}
+	if a := refusedReadOnly(k, msg, m.deps.Context.ReadOnly); a != "" {
+		m.errorf("%s refused: read-only mode", a)
+		return nil
+	}
 	switch m.top() {
 	case pageDetail:
 		return m.detail.Update(msg)
 	case pagePager:
 		return m.pager.Update(msg)
+	case pageMessages:
+		return m.messages.Update(msg)
 	}
 	if key.Matches(msg, k.Back.Binding) && m.queues.Filter() == "" {
 		return nil
@@ -275,8 +330,22 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	return m.queues.Update(msg)
 }
 
+// refusedReadOnly names the mutating action a key would run, when
+// read-only mode disabled it, so the operator hears why nothing happens.
+func refusedReadOnly(k *keys.Map, msg tea.KeyPressMsg, readOnly bool) string {
+	if !readOnly {
+		return ""
+	}
+	for _, a := range k.All() {
+		if a.Dangerous && slices.Contains(a.Binding.Keys(), msg.String()) {
+			return a.Binding.Help().Desc
+		}
+	}
+	return ""
+}
+
 // built lists the actions this build implements; the others say so.
-var built = map[string]bool{"purge": true, "delete": true}
+var built = map[string]bool{"purge": true, "delete": true, "publish": true, "browse": true, "rpc": true}
 
 func notBuilt(k *keys.Map, msg tea.KeyPressMsg) string {
 	for _, a := range k.All() {
@@ -299,6 +368,10 @@ func (m *Model) pageName() string {
 		return "queue detail"
 	case pagePager:
 		return "pager"
+	case pageAction:
+		return "action"
+	case pageMessages:
+		return "messages"
 	}
 	return "queues"
 }
@@ -307,6 +380,17 @@ func (m *Model) stale() bool { return m.lastErr != nil }
 
 func clock() tea.Cmd {
 	return tea.Tick(time.Second, func(time.Time) tea.Msg { return clockMsg{} })
+}
+
+// Close cancels a running action and closes the context's connections.
+func (m *Model) Close() {
+	if m.cancelAction != nil {
+		m.cancelAction()
+	}
+	if m.deps.Close != nil {
+		m.deps.Close()
+		m.deps.Close = nil
+	}
 }
 
 // PollNow starts a poll unless one is running; benchmarks and tests drive

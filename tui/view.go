@@ -27,6 +27,12 @@ func (m *Model) layout() {
 	if m.pager != nil {
 		m.pager.SetSize(m.width, bodyH)
 	}
+	if m.action != nil {
+		m.action.SetSize(m.width, bodyH)
+	}
+	if m.messages != nil {
+		m.messages.SetSize(m.width, bodyH)
+	}
 }
 
 // View draws the whole screen; it is pure.
@@ -49,6 +55,10 @@ func (m *Model) Render() string {
 		body = m.detail.View()
 	case pagePager:
 		body = m.pager.View()
+	case pageAction:
+		body = m.action.View()
+	case pageMessages:
+		body = m.messages.View()
 	default:
 		body = m.queues.View()
 	}
@@ -100,6 +110,10 @@ func shortHelp(k *keys.Map, p page) string {
 	case pageDetail:
 		pairs = [][2]string{{"↑/↓", "scroll"}, {k.RawJSON.Binding.Help().Key, "json"}, {k.Refresh.Binding.Help().Key, "refresh"},
 			{k.Help.Binding.Help().Key, "help"}, {"esc/q", "back"}}
+	case pageAction:
+		pairs = [][2]string{{"ctrl+s", "send"}, {"tab/shift+tab", "field"}, {"ctrl+n", "exchange picker"}, {"esc", "cancel/back"}}
+	case pageMessages:
+		pairs = [][2]string{{"↑/↓", "message"}, {"pgup/pgdn", "scroll message"}, {"esc/q", "back"}}
 	default:
 		pairs = [][2]string{{"↑/↓ pgup/pgdn", "scroll"}, {"esc/q", "back"}}
 	}

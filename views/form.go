@@ -1,6 +1,7 @@
 package views
 
 import (
+	"fmt"
 	"strings"
 
 	"charm.land/bubbles/v2/textarea"
@@ -94,9 +95,10 @@ type Form struct {
 	Fields []*Field
 	Note   string // shown under the title (what the action will do)
 
-	focus int
-	width int
-	err   string
+	focus  int
+	width  int
+	height int
+	err    string
 }
 
 // NewForm builds a form and focuses its first field.
@@ -241,15 +243,24 @@ func (f *Form) Validate() bool {
 	return ok
 }
 
+// SetHeight bounds the lines View may use; the fields scroll to keep the
+// focused one on screen. 0 means no bound.
+func (f *Form) SetHeight(h int) { f.height = h }
+
+// Focused is the key of the field being edited.
+func (f *Form) Focused() string { return f.Fields[f.focus].Key }
+
 // View renders the form.
 func (f *Form) View() string {
-	var b strings.Builder
-	b.WriteString(theme.Title.Render(f.Title) + "\n")
+	var head []string
+	head = append(head, theme.Title.Render(f.Title))
 	if f.Note != "" {
-		b.WriteString(theme.Dim.Render(f.Note) + "\n")
+		head = append(head, strings.Split(theme.Dim.Render(f.Note), "\n")...)
 	}
-	b.WriteString("\n")
+	head = append(head, "")
+	var blocks [][]string
 	for i, x := range f.Fields {
+		var b []string
 		label := fit(x.Label, 16, false)
 		if i == f.focus {
 			label = theme.Key.Render(label)
@@ -267,21 +278,60 @@ func (f *Form) View() string {
 		} else {
 			input = x.line.View()
 		}
-		b.WriteString(label + " " + input + "\n")
+		b = append(b, strings.Split(label+" "+input, "\n")...)
+		pad := strings.Repeat(" ", 17)
 		switch {
 		case x.err != "":
-			b.WriteString(strings.Repeat(" ", 17) + theme.Error.Render(Clean(x.err)) + "\n")
+			b = append(b, pad+theme.Error.Render(Clean(x.err)))
 		case i == f.focus && x.Suggest != nil:
 			if c := x.Suggest(x.Value()); len(c) > 0 {
-				b.WriteString(strings.Repeat(" ", 17) + theme.Dim.Render(Truncate("ctrl+n: "+cleanJoin(c[:min(len(c), 8)]), max(f.width-17, 20))) + "\n")
+				b = append(b, pad+theme.Dim.Render(Truncate("ctrl+n: "+cleanJoin(c[:min(len(c), 8)]), max(f.width-17, 20))))
+			} else if x.Hint != "" {
+				b = append(b, pad+theme.Dim.Render(x.Hint))
 			}
 		case i == f.focus && x.Hint != "":
-			b.WriteString(strings.Repeat(" ", 17) + theme.Dim.Render(x.Hint) + "\n")
+			b = append(b, pad+theme.Dim.Render(x.Hint))
+		}
+		blocks = append(blocks, b)
+	}
+	var tail []string
+	if f.err != "" {
+		tail = append(tail, "", theme.Error.Render(Clean(f.err)))
+	}
+	tail = append(tail, "", theme.Dim.Render("ctrl+s send · tab/shift+tab move · enter next field · esc cancel"))
+
+	// Window of fields that keeps the focused one visible.
+	first, last := 0, len(blocks)
+	if f.height > 0 {
+		avail := max(f.height-len(head)-len(tail), len(blocks[f.focus]))
+		used := len(blocks[f.focus])
+		first, last = f.focus, f.focus+1
+		for {
+			grew := false
+			if last < len(blocks) && used+len(blocks[last]) <= avail {
+				used += len(blocks[last])
+				last++
+				grew = true
+			}
+			if first > 0 && used+len(blocks[first-1]) <= avail {
+				first--
+				used += len(blocks[first-1+1])
+				grew = true
+			}
+			if !grew {
+				break
+			}
 		}
 	}
-	if f.err != "" {
-		b.WriteString("\n" + theme.Error.Render(Clean(f.err)) + "\n")
+	out := head
+	if first > 0 {
+		out[len(out)-1] = theme.Dim.Render(fmt.Sprintf("  ↑ %d more fields", first))
 	}
-	b.WriteString("\n" + theme.Dim.Render("ctrl+s send · tab/shift+tab move · enter next line · esc cancel"))
-	return b.String()
+	for _, b := range blocks[first:last] {
+		out = append(out, b...)
+	}
+	if last < len(blocks) {
+		tail[0] = theme.Dim.Render(fmt.Sprintf("  ↓ %d more fields", len(blocks)-last))
+	}
+	return strings.Join(append(out, tail...), "\n")
 }

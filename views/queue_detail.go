@@ -57,6 +57,19 @@ func (d *QueueDetail) Update(msg tea.KeyPressMsg) tea.Cmd {
 		raw, title := d.queue.Raw, "queue "+d.Name+" in "+d.VHost
 		return func() tea.Msg { return RawJSONRequested{Title: title, Raw: raw} }
 	}
+	vh, name := d.VHost, d.Name
+	switch {
+	case key.Matches(msg, d.keys.Publish.Binding):
+		return func() tea.Msg { return PublishRequested{VHost: vh, Queue: name} }
+	case key.Matches(msg, d.keys.RPC.Binding):
+		return func() tea.Msg { return RPCRequested{VHost: vh, Queue: name} }
+	case key.Matches(msg, d.keys.Browse.Binding) && d.loaded:
+		t := d.queue.Type
+		return func() tea.Msg { return BrowseRequested{VHost: vh, Queue: name, Type: t} }
+	case key.Matches(msg, d.keys.Purge.Binding) && d.loaded:
+		ready := d.queue.Ready
+		return func() tea.Msg { return PurgeRequested{VHost: vh, Queue: name, Ready: ready} }
+	}
 	return d.pager.Update(msg)
 }
 

@@ -155,6 +155,18 @@ func (v *Queues) Update(msg tea.KeyPressMsg) tea.Cmd {
 		if q, ok := v.Selected(); ok {
 			return func() tea.Msg { return QueueJSONRequested{VHost: q.VHost, Name: q.Name} }
 		}
+	case key.Matches(msg, k.Publish.Binding):
+		if q, ok := v.Selected(); ok {
+			return func() tea.Msg { return PublishRequested{VHost: q.VHost, Queue: q.Name} }
+		}
+	case key.Matches(msg, k.RPC.Binding):
+		if q, ok := v.Selected(); ok {
+			return func() tea.Msg { return RPCRequested{VHost: q.VHost, Queue: q.Name} }
+		}
+	case key.Matches(msg, k.Browse.Binding):
+		if q, ok := v.Selected(); ok {
+			return func() tea.Msg { return BrowseRequested{VHost: q.VHost, Queue: q.Name, Type: q.Type} }
+		}
 	case key.Matches(msg, k.Purge.Binding):
 		if q, ok := v.Selected(); ok {
 			return func() tea.Msg { return PurgeRequested{VHost: q.VHost, Queue: q.Name, Ready: q.Ready} }

@@ -2,17 +2,20 @@
 package main
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"golang.org/x/term"
 
+	"github.com/mqtop/mqtop/amqp"
 	"github.com/mqtop/mqtop/internal/config"
 	"github.com/mqtop/mqtop/internal/version"
 	"github.com/mqtop/mqtop/mgmt"
@@ -72,7 +75,9 @@ func run(args []string) int {
 		return d, err
 	}
 	logger.Info("starting", "version", version.Get().String(), "context", cfg.Context)
-	p := tea.NewProgram(tui.New(deps))
+	model := tui.New(deps)
+	defer model.Close()
+	p := tea.NewProgram(model)
 	if _, err := p.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "mqtop:", err)
 		return 1
@@ -97,10 +102,20 @@ func connect(cfg *config.Config, ctx config.Context, km keys.Map, logger *slog.L
 	if !ctx.PrometheusDisabled && ctx.PrometheusURL != "" {
 		src.Index = &mgmt.IndexSource{C: client}
 	}
-	logger.Info("context", "name", ctx.Name, "management", ctx.URLs, "prometheus", ctx.PrometheusURL, "read_only", ctx.ReadOnly)
+	logger.Info("context", "name", ctx.Name, "management", ctx.URLs, "prometheus", ctx.PrometheusURL, "amqp", ctx.AMQPURL, "read_only", ctx.ReadOnly)
+	// The AMQP connection is dialled when an action first needs it.
+	// TLS for AMQP only with an amqps:// URL: the TLS settings may be there for https management.
+	var amqpTLS *tls.Config
+	if strings.HasPrefix(strings.ToLower(ctx.AMQPURL), "amqps://") {
+		amqpTLS = tlsConf
+	}
+	session := amqp.NewSession(amqp.Config{URL: ctx.AMQPURL, User: ctx.User, Password: ctx.Password, TLS: amqpTLS,
+		ReadOnly: ctx.ReadOnly, AllowBrowse: ctx.AllowBrowse, Timeout: timeout, ConnectionName: "mqtop", Logger: logger})
 	return tui.Deps{
 		Context: tui.Context{Name: ctx.Name, Color: ctx.Color, Endpoint: client.Endpoint(), ReadOnly: ctx.ReadOnly, Insecure: ctx.TLS.InsecureSkipVerify},
 		Backend: client, Source: src, Refresh: cfg.Refresh, Timeout: timeout, Keys: km,
+		Admin: session, AMQP: session, AllowBrowse: ctx.AllowBrowse, Production: ctx.Production,
+		Close: func() { _ = session.Close() },
 	}, nil
 }
 

@@ -1,0 +1,393 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/dustin/go-humanize"
+
+	"github.com/mqtop/mqtop/amqp"
+	"github.com/mqtop/mqtop/internal/theme"
+	"github.com/mqtop/mqtop/mgmt"
+	"github.com/mqtop/mqtop/views"
+)
+
+// Messaging is what mqtop does over AMQP besides purge and delete; the
+// AMQP session implements it and enforces read-only mode itself.
+type Messaging interface {
+	Publish(ctx context.Context, req amqp.PublishRequest) (amqp.PublishResult, error)
+	PublishRepeat(ctx context.Context, req amqp.PublishRequest, n int, rate float64, progress func(amqp.RepeatProgress)) (amqp.RepeatSummary, error)
+	Browse(ctx context.Context, req amqp.BrowseRequest) (amqp.BrowseResult, error)
+	RPC(ctx context.Context, req amqp.RPCRequest) (amqp.RPCResult, error)
+	RPCRepeat(ctx context.Context, req amqp.RPCRequest, n int, progress func(done int)) (amqp.LatencySummary, error)
+}
+
+// ExchangeLister is the optional part of a Backend that lists a vhost's
+// exchanges for the publish form's picker.
+type ExchangeLister interface {
+	ExchangeNames(ctx context.Context, vhost string) ([]string, error)
+}
+
+var errNoMessaging = errors.New("no AMQP session: publish, browse and RPC are unavailable")
+
+type exchangesLoaded struct {
+	vhost string
+	names []string
+}
+
+// actionProgress carries a running action's progress line; the root keeps
+// listening on the same channels until actionDone arrives.
+type actionProgress struct {
+	id   int
+	line string
+	prog <-chan string
+	done <-chan tea.Msg
+}
+
+// actionDone is a publish or RPC outcome for the page that ran it.
+type actionDone struct {
+	id     int
+	lines  []string
+	failed bool
+	status string // for the status line and the log
+}
+
+// browseDone is a browse outcome.
+type browseDone struct {
+	id                 int
+	vhost, queue, kind string
+	res                amqp.BrowseResult
+	err                error
+}
+
+func listen(id int, prog <-chan string, done <-chan tea.Msg) tea.Cmd {
+	return func() tea.Msg {
+		select {
+		case d := <-done:
+			return d
+		case p := <-prog:
+			return actionProgress{id: id, line: p, prog: prog, done: done}
+		}
+	}
+}
+
+// run starts f in the background with a cancellable context; f reports
+// progress with report (dropped when the UI has not taken the last one).
+func (m *Model) run(id int, f func(ctx context.Context, report func(string)) tea.Msg) tea.Cmd {
+	ctx, cancel := context.WithCancel(context.Background())
+	m.cancelAction = cancel
+	prog, done := make(chan string, 1), make(chan tea.Msg, 1)
+	go func() {
+		defer cancel()
+		done <- f(ctx, func(s string) {
+			select {
+			case prog <- s:
+			default:
+				select { // replace the stale line
+				case <-prog:
+				default:
+				}
+				select {
+				case prog <- s:
+				default:
+				}
+			}
+		})
+	}()
+	return listen(id, prog, done)
+}
+
+func (m *Model) openAction(p *views.ActionPage, cmd tea.Cmd) tea.Cmd {
+	if v, ok := m.remembered[p.TargetKey()]; ok {
+		p.Form.Restore(v)
+	}
+	m.action = p
+	m.push(pageAction)
+	return cmd
+}
+
+func (m *Model) nextActionID() int {
+	m.actionSeq++
+	return m.actionSeq
+}
+
+// exchangesOf is the picker's list for vhost; nil until loaded.
+func (m *Model) exchangesOf(vhost string) func() []string {
+	return func() []string { return m.exchanges[vhost] }
+}
+
+func (m *Model) loadExchanges(vhost string) tea.Cmd {
+	l, ok := m.deps.Backend.(ExchangeLister)
+	if !ok {
+		return nil
+	}
+	timeout := m.deps.Timeout
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		names, err := l.ExchangeNames(ctx, vhost)
+		if err != nil {
+			return nil // the picker stays empty and the broker judges the name
+		}
+		return exchangesLoaded{vhost: vhost, names: names}
+	}
+}
+
+func (m *Model) requestPublish(r views.PublishRequested) tea.Cmd {
+	if m.deps.Context.ReadOnly {
+		m.errorf("publish refused: read-only mode")
+		return nil
+	}
+	p, cmd := views.NewPublishPage(m.nextActionID(), r.VHost, r.Queue, m.exchangesOf(r.VHost), m.now)
+	return tea.Batch(m.openAction(p, cmd), m.loadExchanges(r.VHost))
+}
+
+func (m *Model) requestRPC(r views.RPCRequested) tea.Cmd {
+	if m.deps.Context.ReadOnly {
+		m.errorf("test RPC refused: read-only mode")
+		return nil
+	}
+	p, cmd := views.NewRPCPage(m.nextActionID(), r.VHost, r.Queue, m.exchangesOf(r.VHost), m.now)
+	return tea.Batch(m.openAction(p, cmd), m.loadExchanges(r.VHost))
+}
+
+func (m *Model) requestBrowse(r views.BrowseRequested) tea.Cmd {
+	if r.Type == "" {
+		r.Type = amqp.Classic // 3.x omits the type of classic queues in some listings
+	}
+	if m.deps.Context.ReadOnly && !m.deps.AllowBrowse && r.Type != amqp.Stream {
+		m.errorf("browse refused: it marks %s messages redelivered; start mqtop with --allow-browse (or allow_browse in the context) to browse in read-only mode", r.Type)
+		return nil
+	}
+	p, cmd := views.NewBrowsePage(m.nextActionID(), r.VHost, r.Queue, r.Type)
+	return m.openAction(p, cmd)
+}
+
+// submitted runs a validated action.
+func (m *Model) submitted(s views.ActionSubmitted) tea.Cmd {
+	p := m.action
+	if p == nil || p.ID != s.ID || p.Running() {
+		return nil
+	}
+	m.remembered[p.TargetKey()] = p.Form.Values()
+	msg, log, timeout := m.deps.AMQP, m.logger(), m.deps.Timeout
+	if msg == nil {
+		p.Finished([]string{errNoMessaging.Error()}, true)
+		return nil
+	}
+	switch s.Kind {
+	case views.ActionBrowse:
+		p.Started(fmt.Sprintf("browsing %d messages…", s.Browse.N))
+		b, version := m.deps.Backend, m.overview.RabbitMQVersion
+		req := s.Browse
+		return m.run(s.ID, func(ctx context.Context, _ func(string)) tea.Msg {
+			d := browseDone{id: s.ID, vhost: req.VHost, queue: req.Queue, kind: req.QueueType}
+			qctx, cancel := context.WithTimeout(ctx, timeout)
+			q, err := b.QueueDetails(qctx, req.VHost, req.Queue)
+			cancel()
+			if err != nil {
+				d.err = fmt.Errorf("read queue %q before browsing: %w", req.Queue, err)
+				return d
+			}
+			if q.Type != "" {
+				req.QueueType, d.kind = q.Type, q.Type
+			}
+			if req.QueueType == amqp.Quorum {
+				req.DeliveryLimit = effectiveDeliveryLimit(q, version)
+			}
+			d.res, d.err = msg.Browse(ctx, req)
+			log.Info("browse", "vhost", req.VHost, "queue", req.Queue, "type", req.QueueType, "n", req.N,
+				"got", len(d.res.Messages), "taken", d.res.Taken, "err", d.err)
+			return d
+		})
+	case views.ActionPublish:
+		req, n, rate := s.Publish, s.N, s.Rate
+		where := fmt.Sprintf("exchange %s, routing key %s", quoteExchange(req.Exchange), strconv.Quote(req.RoutingKey))
+		if n == 1 {
+			p.Started("publishing…")
+			return m.run(s.ID, func(ctx context.Context, _ func(string)) tea.Msg {
+				res, err := msg.Publish(ctx, req)
+				log.Info("mutation", "action", "publish", "vhost", req.VHost, "exchange", req.Exchange,
+					"routing_key", req.RoutingKey, "bytes", len(req.Body), "result", res.String(), "err", err)
+				if err != nil {
+					return actionDone{id: s.ID, lines: []string{err.Error()}, failed: true, status: "publish failed: " + err.Error()}
+				}
+				line := fmt.Sprintf("%s — %s, %s at %s", res, humanize.IBytes(uint64(len(req.Body))), where, time.Now().Format("15:04:05"))
+				return actionDone{id: s.ID, lines: []string{line}, failed: res.Outcome != amqp.Confirmed, status: "publish: " + res.String()}
+			})
+		}
+		p.Started(fmt.Sprintf("publishing %s messages…", humanize.Comma(int64(n))))
+		return m.run(s.ID, func(ctx context.Context, report func(string)) tea.Msg {
+			sum, err := msg.PublishRepeat(ctx, req, n, rate, func(pr amqp.RepeatProgress) {
+				rateNow := 0.0
+				if pr.Elapsed > 0 {
+					rateNow = float64(pr.Confirmed+pr.Returned+pr.Nacked) / pr.Elapsed.Seconds()
+				}
+				report(fmt.Sprintf("%s %s/%s sent · %s confirmed · %s returned · %s nacked · %s msgs/s",
+					views.ProgressBar(pr.Sent, pr.N, 20), humanize.Comma(int64(pr.Sent)), humanize.Comma(int64(pr.N)),
+					humanize.Comma(int64(pr.Confirmed)), humanize.Comma(int64(pr.Returned)), humanize.Comma(int64(pr.Nacked)),
+					humanize.Comma(int64(rateNow))))
+			})
+			log.Info("mutation", "action", "publish_repeat", "vhost", req.VHost, "exchange", req.Exchange,
+				"routing_key", req.RoutingKey, "n", n, "sent", sum.Sent, "confirmed", sum.Confirmed,
+				"returned", sum.Returned, "nacked", sum.Nacked, "err", err)
+			line := fmt.Sprintf("sent %s of %s · confirmed and routed %s · returned %s · nacked %s · %s msgs/s over %s",
+				humanize.Comma(int64(sum.Sent)), humanize.Comma(int64(n)), humanize.Comma(int64(sum.Confirmed)),
+				humanize.Comma(int64(sum.Returned)), humanize.Comma(int64(sum.Nacked)),
+				humanize.Comma(int64(sum.MsgsPerSec)), views.FmtDuration(sum.Elapsed.Round(time.Millisecond)))
+			if sum.Elapsed < time.Second {
+				line = strings.Replace(line, " over 0s", fmt.Sprintf(" over %d ms", sum.Elapsed.Milliseconds()), 1)
+			}
+			lines := []string{line, where}
+			failed := sum.Returned > 0 || sum.Nacked > 0
+			if err != nil {
+				lines = append([]string{err.Error()}, lines...)
+				failed = true
+			}
+			return actionDone{id: s.ID, lines: lines, failed: failed, status: "publish: " + line}
+		})
+	case views.ActionRPC:
+		req, n := s.RPC, s.N
+		if n == 1 {
+			p.Started("waiting for the reply…")
+			return m.run(s.ID, func(ctx context.Context, _ func(string)) tea.Msg {
+				res, err := msg.RPC(ctx, req)
+				log.Info("mutation", "action", "rpc", "vhost", req.VHost, "exchange", req.Exchange,
+					"routing_key", req.RoutingKey, "rtt", res.RTT, "timed_out", res.TimedOut, "err", err)
+				return rpcDone(s.ID, req, res, err, m.width)
+			})
+		}
+		p.Started(fmt.Sprintf("%d requests…", n))
+		return m.run(s.ID, func(ctx context.Context, report func(string)) tea.Msg {
+			sum, err := msg.RPCRepeat(ctx, req, n, func(done int) {
+				report(fmt.Sprintf("%s %d/%d requests", views.ProgressBar(done, n, 20), done, n))
+			})
+			log.Info("mutation", "action", "rpc_repeat", "vhost", req.VHost, "exchange", req.Exchange,
+				"routing_key", req.RoutingKey, "n", n, "ok", sum.OK, "timeouts", sum.Timeouts, "err", err)
+			if err != nil {
+				return actionDone{id: s.ID, lines: []string{err.Error()}, failed: true, status: "RPC failed: " + err.Error()}
+			}
+			line := fmt.Sprintf("%d requests: %d answered · %d without reply within %s · %d returned · %d replies with another correlation-id",
+				sum.N, sum.OK, sum.Timeouts, views.FmtDuration(timeoutOf(req)), sum.Returned, sum.Mismatched)
+			lat := fmt.Sprintf("latency min %s · p50 %s · p99 %s · max %s", ms(sum.Min), ms(sum.P50), ms(sum.P99), ms(sum.Max))
+			return actionDone{id: s.ID, lines: []string{line, lat}, failed: sum.OK < sum.N, status: "RPC: " + line}
+		})
+	}
+	return nil
+}
+
+func rpcDone(id int, req amqp.RPCRequest, res amqp.RPCResult, err error, width int) actionDone {
+	if err != nil {
+		return actionDone{id: id, lines: []string{err.Error()}, failed: true, status: "RPC failed: " + err.Error()}
+	}
+	var lines []string
+	d := actionDone{id: id}
+	switch {
+	case res.Returned != nil:
+		lines = append(lines, res.Returned.String())
+		d.failed = true
+	case res.Reply != nil:
+		lines = append(lines, fmt.Sprintf("reply in %s (correlation-id %s)", ms(res.RTT), res.CorrelationID))
+	default:
+		lines = append(lines, fmt.Sprintf("no reply within %s (correlation-id %s)", views.FmtDuration(timeoutOf(req)), res.CorrelationID))
+		d.failed = true
+	}
+	for _, mm := range res.Mismatched {
+		lines = append(lines, theme.Warning.Render(fmt.Sprintf("ignored a reply with another correlation-id %q: not the answer to this request",
+			views.Clean(mm.CorrelationID))))
+	}
+	if res.Reply != nil {
+		lines = append(lines, views.MessageLines(*res.Reply, width)...)
+	}
+	d.lines, d.status = lines, "RPC: "+views.Clean(lines[0])
+	return d
+}
+
+func timeoutOf(req amqp.RPCRequest) time.Duration {
+	if req.Timeout > 0 {
+		return req.Timeout
+	}
+	return amqp.DefaultRPCTimeout
+}
+
+func ms(d time.Duration) string {
+	return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000)
+}
+
+func quoteExchange(e string) string {
+	if e == "" {
+		return "(default)"
+	}
+	return strconv.Quote(e)
+}
+
+// effectiveDeliveryLimit is a quorum queue's delivery limit: its argument
+// or policy, else RabbitMQ 4.0's default of 20 (none before 4.0; a
+// negative value turns the limit off).
+func effectiveDeliveryLimit(q mgmt.Queue, version string) int {
+	if n := mgmt.DeliveryLimit(q); n > 0 {
+		return n
+	}
+	for _, src := range []mgmt.Table{q.Arguments, q.Effective} {
+		for _, k := range []string{"x-delivery-limit", "delivery-limit"} {
+			if _, set := src[k]; set {
+				return 0 // set, but not positive: no limit
+			}
+		}
+	}
+	major, _, _ := strings.Cut(version, ".")
+	if n, err := strconv.Atoi(major); err == nil && n >= 4 {
+		return 20
+	}
+	return 0
+}
+
+func (m *Model) cancelRunning(id int) tea.Cmd {
+	if m.action != nil && m.action.ID == id && m.cancelAction != nil {
+		m.cancelAction()
+		m.action.Progress("cancelling…")
+	}
+	return nil
+}
+
+func (m *Model) progressed(p actionProgress) tea.Cmd {
+	if m.action != nil && m.action.ID == p.id && m.action.Running() {
+		m.action.Progress(p.line)
+	}
+	return listen(p.id, p.prog, p.done)
+}
+
+func (m *Model) actionFinished(d actionDone) tea.Cmd {
+	m.cancelAction = nil
+	if m.action != nil && m.action.ID == d.id {
+		m.action.Finished(d.lines, d.failed)
+	}
+	if d.failed {
+		m.errorf("%s", d.status)
+		return m.startPoll()
+	}
+	return tea.Batch(m.info("%s", d.status), m.startPoll())
+}
+
+func (m *Model) browsed(d browseDone) tea.Cmd {
+	m.cancelAction = nil
+	if m.action == nil || m.action.ID != d.id {
+		return nil
+	}
+	if d.err != nil {
+		m.action.Finished([]string{d.err.Error()}, true)
+		m.errorf("browse failed: %v", d.err)
+		return nil
+	}
+	m.action.Finished(nil, false)
+	m.messages = views.NewMessages(&m.keys, d.vhost, d.queue, d.kind, d.res)
+	m.stack[len(m.stack)-1] = pageMessages // the result replaces the setup form
+	m.action = nil
+	m.layout()
+	return m.startPoll()
+}
