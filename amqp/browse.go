@@ -67,6 +67,9 @@ type BrowseResult struct {
 	OrderMayChange bool
 	// Truncated: N messages came back and the queue holds more.
 	Truncated bool
+	// StoppedWaiting: a stream browse ended after Config.Timeout with fewer
+	// than N messages, because new ones kept arriving at its end.
+	StoppedWaiting bool
 	// Remaining is how many messages were still ready behind the last one
 	// fetched (classic and quorum), -1 when unknown (streams).
 	Remaining int

@@ -254,3 +254,34 @@ func TestBrowseMissingQueue(t *testing.T) {
 		t.Fatalf("got %v, want 404", err)
 	}
 }
+
+// A stream written to all the time never falls idle: the browse returns
+// what it read after the session's timeout instead of failing.
+func TestBrowseLiveStreamStopsWaiting(t *testing.T) {
+	env := testenv.Broker(t)
+	vh := testenv.VHost(t)
+	testenv.DeclareQueue(t, env, vh, "live", amqp091.Table{"x-queue-type": "stream"})
+	testenv.Publish(t, env, vh, "", "live", numbered(3)...)
+	stop := make(chan struct{})
+	writer := make(chan struct{})
+	go func() {
+		defer close(writer)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			case <-time.After(150 * time.Millisecond):
+				testenv.Publish(t, env, vh, "", "live", []byte(fmt.Sprintf("live-%d", i)))
+			}
+		}
+	}()
+	defer func() { close(stop); <-writer }()
+	s := newSession(t, func(c *Config) { c.Timeout = 2 * time.Second })
+	res, err := s.Browse(testCtx(t), BrowseRequest{VHost: vh, Queue: "live", QueueType: Stream, N: 1000, Wait: 500 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.StoppedWaiting || len(res.Messages) < 4 || string(res.Messages[0].Body) != "m-0" {
+		t.Fatalf("stopped %v with %d messages: %q", res.StoppedWaiting, len(res.Messages), bodies(res.Messages))
+	}
+}

@@ -80,6 +80,10 @@ func (s *Session) browseStream(ctx context.Context, vhost, op string, req Browse
 		}
 		idle := time.NewTimer(wait)
 		defer idle.Stop()
+		// A stream written to all the time never falls idle: after
+		// Config.Timeout the browse ends with what it has.
+		overall := time.NewTimer(s.cfg.Timeout)
+		defer overall.Stop()
 		for len(res.Messages) < req.N {
 			select {
 			case d, ok := <-deliveries:
@@ -98,6 +102,9 @@ func (s *Session) browseStream(ctx context.Context, vhost, op string, req Browse
 				res.Messages = append(res.Messages, m)
 				resetTimer(idle, wait)
 			case <-idle.C:
+				return nil
+			case <-overall.C:
+				res.StoppedWaiting = true
 				return nil
 			case e, ok := <-ch.closed:
 				return ch.failed(e, ok)

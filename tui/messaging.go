@@ -245,6 +245,10 @@ func (m *Model) submitted(s views.ActionSubmitted) tea.Cmd {
 			}
 			lines := []string{line, where}
 			failed := sum.Returned > 0 || sum.Nacked > 0
+			if errors.Is(err, context.Canceled) {
+				lines = append([]string{"cancelled: " + line}, where)
+				return actionDone{id: s.ID, lines: lines, failed: true, status: "publish cancelled: " + line}
+			}
 			if err != nil {
 				lines = append([]string{err.Error()}, lines...)
 				failed = true

@@ -68,6 +68,9 @@ func browseNotes(qtype string, res amqp.BrowseResult) []string {
 				nl.Position+1, nl.DeliveryCount, nl.Limit)))
 		}
 	}
+	if res.StoppedWaiting {
+		notes = append(notes, theme.Dim.Render(fmt.Sprintf("Stopped waiting after %d messages: the stream is still being written at its end.", n)))
+	}
 	if res.OrderMayChange {
 		notes = append(notes, theme.Warning.Render("The quorum queue's returned messages may now be in another order."))
 	}
