@@ -19,6 +19,7 @@ import (
 // Kind of a rendered body.
 type Kind string
 
+// The kinds of body Body tells apart.
 const (
 	KindEmpty  Kind = "empty"
 	KindJSON   Kind = "json"
@@ -38,10 +39,15 @@ type Rendered struct {
 	Truncated bool
 }
 
-// Body renders a message body: JSON pretty-printed (key order kept),
-// printable UTF-8 as text, anything else as a hex dump. contentType is a
-// hint only; a gzip-encoded body is shown as binary. At most maxBytes
-// (DefaultMaxBytes when <= 0) are rendered.
+// Body renders a message body: valid JSON (any value, surrounding
+// whitespace allowed) pretty-printed with a 2-space indent in source key
+// order; valid, mostly printable UTF-8 as text lines; anything else as a
+// HexDump. Detection is by content: contentType is only a hint, so a body
+// labelled application/json that does not parse is shown as text or binary.
+// A compressed body (contentEncoding gzip, deflate, ...) is not decompressed
+// but shown as binary. At most maxBytes (DefaultMaxBytes when <= 0) are
+// rendered; a longer body is Truncated (a cut JSON body is shown as text)
+// and saying so is left to the caller.
 func Body(body []byte, contentType, contentEncoding string, maxBytes int) Rendered {
 	if maxBytes <= 0 {
 		maxBytes = DefaultMaxBytes
@@ -54,69 +60,76 @@ func Body(body []byte, contentType, contentEncoding string, maxBytes int) Render
 	b := body
 	if len(b) > maxBytes {
 		b, r.Truncated = b[:maxBytes], true
-		// Do not split a UTF-8 sequence at the cut.
-		for i := 0; i < 3 && len(b) > 0; i++ {
-			if c, size := utf8.DecodeLastRune(b); c != utf8.RuneError || size != 1 {
-				break
-			}
-			b = b[:len(b)-1]
-		}
 	}
-	r.Shown = len(b)
 	switch strings.ToLower(strings.TrimSpace(contentEncoding)) {
-	case "gzip", "deflate", "br", "zstd", "compress":
-		r.Kind, r.Lines = KindBinary, HexDump(b)
+	case "gzip", "x-gzip", "deflate", "br", "zstd", "compress", "lz4", "snappy":
+		r.Kind, r.Lines, r.Shown = KindBinary, HexDump(b), len(b)
 		return r
 	}
 	if !r.Truncated && json.Valid(b) {
 		var out bytes.Buffer
-		if err := json.Indent(&out, bytes.TrimSpace(b), "", "  "); err == nil {
-			r.Kind, r.Lines = KindJSON, splitSafe(out.String())
-			return r
-		}
-	}
-	if isText(b) {
-		r.Kind, r.Lines = KindText, splitSafe(string(b))
+		_ = json.Indent(&out, bytes.TrimSpace(b), "", "  ") // cannot fail on valid JSON
+		r.Kind, r.Lines, r.Shown = KindJSON, textLines(out.String()), len(b)
 		return r
 	}
-	r.Kind, r.Lines = KindBinary, HexDump(b)
+	t := b
+	if r.Truncated {
+		t = cutPartialRune(b)
+	}
+	if isText(t) {
+		r.Kind, r.Lines, r.Shown = KindText, textLines(string(t)), len(t)
+		return r
+	}
+	r.Kind, r.Lines, r.Shown = KindBinary, HexDump(b), len(b)
 	return r
 }
 
-// isText: valid UTF-8, no NUL, and fewer than 10% control characters other
-// than newline, tab and carriage return.
+// cutPartialRune drops an incomplete UTF-8 sequence left at the end of b by
+// a cut, so a truncated text body still reads as text.
+func cutPartialRune(b []byte) []byte {
+	for i := len(b) - 1; i >= 0 && i >= len(b)-utf8.UTFMax; i-- {
+		if utf8.RuneStart(b[i]) {
+			if !utf8.FullRune(b[i:]) {
+				return b[:i]
+			}
+			break
+		}
+	}
+	return b
+}
+
+// isText reports valid UTF-8 without NUL in which fewer than 10% of the
+// characters are controls other than newline, tab and carriage return.
 func isText(b []byte) bool {
-	if !utf8.Valid(b) || bytes.IndexByte(b, 0) >= 0 {
+	if len(b) == 0 || !utf8.Valid(b) || bytes.IndexByte(b, 0) >= 0 {
 		return false
 	}
 	ctrl, n := 0, 0
 	for _, r := range string(b) {
 		n++
-		if r != '\n' && r != '\t' && r != '\r' && (unicode.IsControl(r)) {
+		if r != '\n' && r != '\t' && r != '\r' && unicode.IsControl(r) {
 			ctrl++
 		}
 	}
 	return ctrl*10 < n
 }
 
-func splitSafe(s string) []string {
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	for i, l := range lines {
-		lines[i] = safe.Text(strings.ReplaceAll(l, "\t", "    "))
-	}
-	return lines
+// textLines splits s into terminal-safe lines, dropping trailing newlines.
+func textLines(s string) []string {
+	return strings.Split(strings.TrimRight(safe.Lines(s), "\n"), "\n")
 }
 
 // HexDump renders like `hexdump -C`: offset, 16 bytes in hex in two groups
-// of 8, and |ascii| with anything not printable ASCII as '.'.
+// of 8, and |ascii| with anything but printable ASCII as '.'. Only the
+// final offset line of hexdump is left out.
 func HexDump(b []byte) []string {
-	var out []string
+	out := make([]string, 0, (len(b)+15)/16)
+	var sb strings.Builder
 	for off := 0; off < len(b); off += 16 {
 		row := b[off:min(off+16, len(b))]
-		var sb strings.Builder
+		sb.Reset()
 		fmt.Fprintf(&sb, "%08x  ", off)
-		for i := 0; i < 16; i++ {
+		for i := range 16 {
 			if i < len(row) {
 				fmt.Fprintf(&sb, "%02x ", row[i])
 			} else {
@@ -128,11 +141,10 @@ func HexDump(b []byte) []string {
 		}
 		sb.WriteString(" |")
 		for _, c := range row {
-			if c >= 0x20 && c < 0x7f {
-				sb.WriteByte(c)
-			} else {
-				sb.WriteByte('.')
+			if c < 0x20 || c >= 0x7f {
+				c = '.'
 			}
+			sb.WriteByte(c)
 		}
 		sb.WriteByte('|')
 		out = append(out, sb.String())
@@ -141,4 +153,5 @@ func HexDump(b []byte) []string {
 }
 
 // Size formats a byte count for humans: "512 B", "64 KiB", "3.2 MiB".
+// A negative count reads as 0 B.
 func Size(n int) string { return humanize.IBytes(uint64(max(n, 0))) }
