@@ -218,27 +218,36 @@ func NewPublishPage(id int, vhost, queue string, exchanges func() []string, now 
 	return &ActionPage{ID: id, Kind: ActionPublish, VHost: vhost, Queue: queue, Form: f, Now: now}, cmd
 }
 
-// NewRPCPage is the test RPC form on a queue.
+// NewRPCPage is the test RPC form on a queue: the publish form's
+// properties except correlation-id and reply-to, which every request sets
+// itself (a fresh id, direct reply-to).
 func NewRPCPage(id int, vhost, queue string, exchanges func() []string, now func() time.Time) (*ActionPage, tea.Cmd) {
 	ex := NewLine("exchange", "exchange", "")
 	ex.Hint = "empty = the default exchange"
 	ex.Suggest = func(cur string) []string { return matching(exchanges(), cur) }
 	ex.Validate = func(s string) error { return knownExchange(exchanges(), s, vhost) }
-	ct := NewLine("content_type", "content-type", "text/plain")
-	ct.Validate = func(s string) error { return msgfmt.ParseShortString("content-type", s) }
-	headers := NewArea("headers", "headers", "", 2)
-	headers.Hint = "key=value per line, key:=<JSON> for typed values, or one JSON object"
-	headers.Validate = func(s string) error { _, err := msgfmt.ParseHeaders(s); return err }
+	fields := []*Field{ex, NewLine("routing_key", "routing key", queue)}
+	for _, f := range propertyFields(now) {
+		switch f.Key {
+		case "correlation_id", "reply_to":
+			continue
+		case "content_type":
+			f.SetValue("text/plain")
+		case "delivery_mode":
+			f.SetValue("transient")
+		}
+		fields = append(fields, f)
+	}
 	timeout := NewLine("timeout", "timeout", "5s")
-	timeout.Hint = "how long to wait for the reply"
+	timeout.Hint = "how long to wait for each reply"
 	timeout.Validate = func(s string) error { _, err := msgfmt.ParseDuration(s, amqp.DefaultRPCTimeout); return err }
 	count := NewLine("count", "repeat", "1")
 	count.Hint = "requests, one after the other; >1 reports min / p50 / p99 / max"
 	count.Validate = func(s string) error { _, err := msgfmt.ParseCount(s); return err }
-	f, cmd := NewForm("Test RPC to "+Clean(queue)+" (vhost "+Clean(vhost)+")",
-		ex, NewLine("routing_key", "routing key", queue), ct, headers, NewArea("body", "body", "", 4), timeout, count)
+	fields = append(fields, NewArea("body", "body", "", 4), timeout, count)
+	f, cmd := NewForm("Test RPC to "+Clean(queue)+" (vhost "+Clean(vhost)+")", fields...)
 	f.Note = "reply_to = amq.rabbitmq.reply-to (direct reply-to), a fresh correlation-id per request"
-	return &ActionPage{ID: id, Kind: ActionRPC, VHost: vhost, Queue: queue, Form: f}, cmd
+	return &ActionPage{ID: id, Kind: ActionRPC, VHost: vhost, Queue: queue, Form: f, Now: now}, cmd
 }
 
 // NewBrowsePage asks how many messages to browse and, on a stream, from
@@ -350,10 +359,15 @@ func (p *ActionPage) build() (ActionSubmitted, error) {
 		}
 		return sub, nil
 	case ActionRPC:
-		h, err := msgfmt.ParseHeaders(f.Value("headers"))
+		now := time.Now
+		if p.Now != nil {
+			now = p.Now
+		}
+		req, err := buildPublish(f, now())
 		if err != nil {
 			return sub, err
 		}
+		req.VHost = p.VHost
 		timeout, err := msgfmt.ParseDuration(f.Value("timeout"), amqp.DefaultRPCTimeout)
 		if err != nil {
 			return sub, err
@@ -361,11 +375,7 @@ func (p *ActionPage) build() (ActionSubmitted, error) {
 		if sub.N, err = msgfmt.ParseCount(f.Value("count")); err != nil {
 			return sub, err
 		}
-		sub.RPC = amqp.RPCRequest{Timeout: timeout, PublishRequest: amqp.PublishRequest{
-			VHost: p.VHost, Exchange: strings.TrimSpace(f.Value("exchange")), RoutingKey: f.Value("routing_key"),
-			Properties: amqp.Properties{ContentType: strings.TrimSpace(f.Value("content_type"))},
-			Headers:    h, Body: []byte(f.Value("body")),
-		}}
+		sub.RPC = amqp.RPCRequest{Timeout: timeout, PublishRequest: req}
 		return sub, nil
 	}
 	now := time.Now

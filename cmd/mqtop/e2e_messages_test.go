@@ -125,7 +125,7 @@ func TestE2EBrowseHostileMessageThenPublishAndRPC(t *testing.T) {
 	tm.waitFor(15*time.Second, "1/1 queues matching")
 	tm.keys("R")
 	tm.waitFor(10*time.Second, "Test RPC to silent")
-	for range 5 { // to the timeout field
+	for range 13 { // to the timeout field
 		tm.keys("Tab")
 	}
 	tm.keys("C-u")
