@@ -292,3 +292,31 @@ func TestRPCShowsReplyAndIgnoresMismatch(t *testing.T) {
 		t.Fatalf("timeout not shown:\n%s", out)
 	}
 }
+
+type slowSource struct{ delay time.Duration }
+
+func (s slowSource) QueuePage(ctx context.Context, q mgmt.QueueQuery) (mgmt.QueuePage, error) {
+	select {
+	case <-time.After(s.delay):
+		return samplePage(0), nil
+	case <-ctx.Done():
+		return mgmt.QueuePage{}, ctx.Err()
+	}
+}
+func (slowSource) Status() mgmt.SourceStatus { return mgmt.SourceStatus{Source: "management API"} }
+
+// The queue list has its own, longer timeout: a management page that takes
+// longer than the overview may still arrive.
+func TestListHasItsOwnTimeout(t *testing.T) {
+	for _, c := range []struct {
+		list   time.Duration
+		wantOK bool
+	}{{300 * time.Millisecond, true}, {60 * time.Millisecond, false}} {
+		m := New(Deps{Context: Context{Name: "dev"}, Backend: fakeBackend{}, Source: slowSource{delay: 150 * time.Millisecond},
+			Keys: keys.Default(), Timeout: 50 * time.Millisecond, ListTimeout: c.list})
+		msg := m.PollNow()().(SnapshotLoaded)
+		if (msg.PageErr == nil) != c.wantOK || msg.OverviewErr != nil {
+			t.Fatalf("list timeout %v: page err %v, overview err %v", c.list, msg.PageErr, msg.OverviewErr)
+		}
+	}
+}

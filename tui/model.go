@@ -26,13 +26,15 @@ type Context struct {
 
 // Deps is what the root model needs from the outside world.
 type Deps struct {
-	Context  Context
-	Backend  Backend
-	Source   Source
-	Refresh  time.Duration
-	Timeout  time.Duration
-	Keys     keys.Map
-	Contexts []string
+	Context Context
+	Backend Backend
+	Source  Source
+	Refresh time.Duration
+	Timeout time.Duration
+	// ListTimeout bounds the queue list query; 3 × Timeout if zero.
+	ListTimeout time.Duration
+	Keys        keys.Map
+	Contexts    []string
 	// Switch connects to another context for :ctx; nil disables it.
 	Switch func(name string) (Deps, error)
 	// Admin performs queue mutations; nil when there is no AMQP session.
@@ -115,6 +117,9 @@ func New(d Deps) *Model {
 	if d.Timeout <= 0 {
 		d.Timeout = 10 * time.Second
 	}
+	if d.ListTimeout <= 0 {
+		d.ListTimeout = 3 * d.Timeout
+	}
 	m := &Model{deps: d, keys: d.Keys, interval: d.Refresh,
 		book: history.NewBook(600, 5000), totals: history.NewBook(600, 1),
 		remembered: map[string]map[string]string{}, exchanges: map[string][]string{}}
@@ -141,7 +146,7 @@ func (m *Model) startPoll() tea.Cmd {
 	}
 	m.inflight, m.pending = true, false
 	m.seq++
-	spec := pollSpec{seq: m.seq, timeout: m.deps.Timeout}
+	spec := pollSpec{seq: m.seq, timeout: m.deps.Timeout, listTimeout: m.deps.ListTimeout}
 	switch m.top() {
 	case pageDetail:
 		spec.detail = &[2]string{m.detail.VHost, m.detail.Name}

@@ -33,6 +33,9 @@ type pollSpec struct {
 	list    *mgmt.QueueQuery
 	detail  *[2]string // vhost, name
 	timeout time.Duration
+	// listTimeout bounds the queue list: the management API's own paging
+	// costs the broker ~10 s at 50,000 queues, longer than the rest may take.
+	listTimeout time.Duration
 }
 
 func poll(b Backend, src Source, spec pollSpec) tea.Cmd {
@@ -49,7 +52,9 @@ func poll(b Backend, src Source, spec pollSpec) tea.Cmd {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				p, err := src.QueuePage(ctx, *spec.list)
+				lctx, lcancel := context.WithTimeout(context.Background(), max(spec.listTimeout, spec.timeout))
+				defer lcancel()
+				p, err := src.QueuePage(lctx, *spec.list)
 				out.PageErr = err
 				if err == nil {
 					out.Page = &p

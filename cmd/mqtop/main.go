@@ -92,9 +92,11 @@ func connect(cfg *config.Config, ctx config.Context, km keys.Map, logger *slog.L
 	if err != nil {
 		return tui.Deps{}, fmt.Errorf("context %s: %w", ctx.Name, err)
 	}
-	timeout := 10 * time.Second
+	// Every request has a timeout: 10 s, except the queue list, which may
+	// take 30 s (the management API's paging costs ~10 s at 50,000 queues).
+	timeout, listTimeout := 10*time.Second, 30*time.Second
 	client, err := mgmt.New(mgmt.Options{URLs: ctx.URLs, PrometheusURL: ctx.PrometheusURL, User: ctx.User,
-		Password: ctx.Password, TLS: tlsConf, Timeout: timeout, ReadOnly: ctx.ReadOnly})
+		Password: ctx.Password, TLS: tlsConf, Timeout: listTimeout, ReadOnly: ctx.ReadOnly})
 	if err != nil {
 		return tui.Deps{}, fmt.Errorf("context %s: %w", ctx.Name, err)
 	}
@@ -113,7 +115,7 @@ func connect(cfg *config.Config, ctx config.Context, km keys.Map, logger *slog.L
 		ReadOnly: ctx.ReadOnly, AllowBrowse: ctx.AllowBrowse, Timeout: timeout, ConnectionName: "mqtop", Logger: logger})
 	return tui.Deps{
 		Context: tui.Context{Name: ctx.Name, Color: ctx.Color, Endpoint: client.Endpoint(), ReadOnly: ctx.ReadOnly, Insecure: ctx.TLS.InsecureSkipVerify},
-		Backend: client, Source: src, Refresh: cfg.Refresh, Timeout: timeout, Keys: km,
+		Backend: client, Source: src, Refresh: cfg.Refresh, Timeout: timeout, ListTimeout: listTimeout, Keys: km,
 		Admin: session, AMQP: session, AllowBrowse: ctx.AllowBrowse, Production: ctx.Production,
 		Close: func() { _ = session.Close() },
 	}, nil
