@@ -445,11 +445,11 @@ func unwrapPath(err error) error {
 	return err
 }
 
-// matching lists names containing cur, the default exchange first.
+// matching lists the named exchanges containing cur, sorted.
 func matching(names []string, cur string) []string {
 	var out []string
 	for _, n := range names {
-		if strings.Contains(n, cur) {
+		if n != "" && strings.Contains(n, cur) { // "" (the default exchange) is an empty field
 			out = append(out, n)
 		}
 	}
