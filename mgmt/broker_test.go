@@ -73,10 +73,18 @@ func TestOverviewAndNodes(t *testing.T) {
 	if !o.Queues.OK || o.ClusterName == "" {
 		t.Fatalf("overview incomplete: %+v", o)
 	}
-	nodes, err := c.Nodes(ctx)
-	if err != nil || len(nodes) == 0 || !nodes[0].Running || !nodes[0].MemLimit.OK {
-		t.Fatalf("nodes = %+v, %v", nodes, err)
-	}
+	// A node's statistics appear one emission interval after it starts:
+	// until then they are absent, and decoded as unknown, not as zero.
+	testenv.WaitFor(t, 30*time.Second, func() (bool, string) {
+		nodes, err := c.Nodes(ctx)
+		if err != nil || len(nodes) == 0 || !nodes[0].Running {
+			return false, fmt.Sprintf("nodes = %+v, %v", nodes, err)
+		}
+		if !nodes[0].MemLimit.OK || !nodes[0].MemUsed.OK {
+			return false, fmt.Sprintf("node statistics not there yet: %+v", nodes[0])
+		}
+		return true, ""
+	})
 }
 
 // waitPage polls until check accepts the page: management stats trail the
