@@ -108,3 +108,23 @@ func TestRedactURL(t *testing.T) {
 		t.Fatalf("RedactURL = %q", got)
 	}
 }
+
+func TestEffectiveDeliveryLimit(t *testing.T) {
+	cases := []struct {
+		args, eff Table
+		version   string
+		want      int
+	}{
+		{nil, nil, "3.10.8", 0},
+		{nil, nil, "4.0.5", 20},
+		{Table{"x-delivery-limit": float64(5)}, nil, "4.1.0", 5},
+		{nil, Table{"delivery-limit": float64(7)}, "3.13.0", 7},
+		{Table{"x-delivery-limit": float64(-1)}, nil, "4.0.0", 0},
+	}
+	for _, c := range cases {
+		q := Queue{Arguments: c.args, Effective: c.eff}
+		if got := EffectiveDeliveryLimit(q, c.version); got != c.want {
+			t.Errorf("%v / %v on %s: %d, want %d", c.args, c.eff, c.version, got, c.want)
+		}
+	}
+}

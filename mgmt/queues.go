@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
 )
 
 // SortKey names a queue column mqtop can sort by.
@@ -235,12 +236,33 @@ func QueueConsumers(q Queue) []Consumer {
 // DeliveryLimit is the queue's effective x-delivery-limit (argument or
 // policy), or 0 when none applies.
 func DeliveryLimit(q Queue) int {
+	n, _ := deliveryLimit(q)
+	return max(n, 0)
+}
+
+// deliveryLimit returns the first delivery limit the queue's arguments or
+// effective policy set, and whether any did.
+func deliveryLimit(q Queue) (int, bool) {
 	for _, src := range []Table{q.Arguments, q.Effective} {
 		for _, k := range []string{"x-delivery-limit", "delivery-limit"} {
-			if v, ok := src[k].(float64); ok && v > 0 {
-				return int(v)
+			if v, ok := src[k].(float64); ok {
+				return int(v), true
 			}
 		}
+	}
+	return 0, false
+}
+
+// EffectiveDeliveryLimit is a quorum queue's delivery limit as the broker
+// applies it: the argument or policy, else RabbitMQ 4.0's default of 20
+// (none before 4.0); a limit set to 0 or less means none.
+func EffectiveDeliveryLimit(q Queue, brokerVersion string) int {
+	if n, set := deliveryLimit(q); set {
+		return max(n, 0)
+	}
+	major, _, _ := strings.Cut(brokerVersion, ".")
+	if n, err := strconv.Atoi(major); err == nil && n >= 4 {
+		return 20
 	}
 	return 0
 }

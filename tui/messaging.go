@@ -139,21 +139,23 @@ func (m *Model) loadExchanges(vhost string) tea.Cmd {
 }
 
 func (m *Model) requestPublish(r views.PublishRequested) tea.Cmd {
-	if m.deps.Context.ReadOnly {
-		m.errorf("publish refused: read-only mode")
-		return nil
-	}
-	p, cmd := views.NewPublishPage(m.nextActionID(), r.VHost, r.Queue, m.exchangesOf(r.VHost), m.now)
-	return tea.Batch(m.openAction(p, cmd), m.loadExchanges(r.VHost))
+	return m.requestForm("publish", r.VHost, r.Queue, views.NewPublishPage)
 }
 
 func (m *Model) requestRPC(r views.RPCRequested) tea.Cmd {
+	return m.requestForm("test RPC", r.VHost, r.Queue, views.NewRPCPage)
+}
+
+// requestForm opens the publish or RPC form on a queue, with the vhost's
+// exchanges loading for its picker.
+func (m *Model) requestForm(what, vhost, queue string,
+	open func(id int, vhost, queue string, exchanges func() []string, now func() time.Time) (*views.ActionPage, tea.Cmd)) tea.Cmd {
 	if m.deps.Context.ReadOnly {
-		m.errorf("test RPC refused: read-only mode")
+		m.errorf("%s refused: read-only mode", what)
 		return nil
 	}
-	p, cmd := views.NewRPCPage(m.nextActionID(), r.VHost, r.Queue, m.exchangesOf(r.VHost), m.now)
-	return tea.Batch(m.openAction(p, cmd), m.loadExchanges(r.VHost))
+	p, cmd := open(m.nextActionID(), vhost, queue, m.exchangesOf(vhost), m.now)
+	return tea.Batch(m.openAction(p, cmd), m.loadExchanges(vhost))
 }
 
 func (m *Model) requestBrowse(r views.BrowseRequested) tea.Cmd {
@@ -175,7 +177,7 @@ func (m *Model) submitted(s views.ActionSubmitted) tea.Cmd {
 		return nil
 	}
 	m.remembered[p.TargetKey()] = p.Form.Values()
-	msg, log, timeout := m.deps.AMQP, m.logger(), m.deps.Timeout
+	msg, log, timeout, width := m.deps.AMQP, m.logger(), m.deps.Timeout, m.width
 	if msg == nil {
 		p.Finished([]string{errNoMessaging.Error()}, true)
 		return nil
@@ -198,7 +200,7 @@ func (m *Model) submitted(s views.ActionSubmitted) tea.Cmd {
 				req.QueueType, d.kind = q.Type, q.Type
 			}
 			if req.QueueType == amqp.Quorum {
-				req.DeliveryLimit = effectiveDeliveryLimit(q, version)
+				req.DeliveryLimit = mgmt.EffectiveDeliveryLimit(q, version)
 			}
 			d.res, d.err = msg.Browse(ctx, req)
 			log.Info("browse", "vhost", req.VHost, "queue", req.Queue, "type", req.QueueType, "n", req.N,
@@ -206,11 +208,24 @@ func (m *Model) submitted(s views.ActionSubmitted) tea.Cmd {
 			return d
 		})
 	case views.ActionPublish:
-		req, n, rate := s.Publish, s.N, s.Rate
+		req, n, rate, file := s.Publish, s.N, s.Rate, s.BodyFile
 		where := fmt.Sprintf("exchange %s, routing key %s", quoteExchange(req.Exchange), strconv.Quote(req.RoutingKey))
+		// The body file is read here, off the UI loop (it may be 128 MiB).
+		withBody := func(f func(ctx context.Context, report func(string)) tea.Msg) func(context.Context, func(string)) tea.Msg {
+			return func(ctx context.Context, report func(string)) tea.Msg {
+				if file != "" {
+					b, err := views.ReadBodyFile(file)
+					if err != nil {
+						return actionDone{id: s.ID, lines: []string{err.Error()}, failed: true, status: "publish: " + err.Error()}
+					}
+					req.Body = b
+				}
+				return f(ctx, report)
+			}
+		}
 		if n == 1 {
 			p.Started("publishing…")
-			return m.run(s.ID, func(ctx context.Context, _ func(string)) tea.Msg {
+			return m.run(s.ID, withBody(func(ctx context.Context, _ func(string)) tea.Msg {
 				res, err := msg.Publish(ctx, req)
 				log.Info("mutation", "action", "publish", "vhost", req.VHost, "exchange", req.Exchange,
 					"routing_key", req.RoutingKey, "bytes", len(req.Body), "result", res.String(), "err", err)
@@ -219,10 +234,10 @@ func (m *Model) submitted(s views.ActionSubmitted) tea.Cmd {
 				}
 				line := fmt.Sprintf("%s — %s, %s at %s", res, humanize.IBytes(uint64(len(req.Body))), where, time.Now().Format("15:04:05"))
 				return actionDone{id: s.ID, lines: []string{line}, failed: res.Outcome != amqp.Confirmed, status: "publish: " + res.String()}
-			})
+			}))
 		}
 		p.Started(fmt.Sprintf("publishing %s messages…", humanize.Comma(int64(n))))
-		return m.run(s.ID, func(ctx context.Context, report func(string)) tea.Msg {
+		return m.run(s.ID, withBody(func(ctx context.Context, report func(string)) tea.Msg {
 			sum, err := msg.PublishRepeat(ctx, req, n, rate, func(pr amqp.RepeatProgress) {
 				rateNow := 0.0
 				if pr.Elapsed > 0 {
@@ -254,7 +269,7 @@ func (m *Model) submitted(s views.ActionSubmitted) tea.Cmd {
 				failed = true
 			}
 			return actionDone{id: s.ID, lines: lines, failed: failed, status: "publish: " + line}
-		})
+		}))
 	case views.ActionRPC:
 		req, n := s.RPC, s.N
 		if n == 1 {
@@ -263,7 +278,7 @@ func (m *Model) submitted(s views.ActionSubmitted) tea.Cmd {
 				res, err := msg.RPC(ctx, req)
 				log.Info("mutation", "action", "rpc", "vhost", req.VHost, "exchange", req.Exchange,
 					"routing_key", req.RoutingKey, "rtt", res.RTT, "timed_out", res.TimedOut, "err", err)
-				return rpcDone(s.ID, req, res, err, m.width)
+				return rpcDone(s.ID, req, res, err, width)
 			})
 		}
 		p.Started(fmt.Sprintf("%d requests…", n))
@@ -328,27 +343,6 @@ func quoteExchange(e string) string {
 		return "(default)"
 	}
 	return strconv.Quote(e)
-}
-
-// effectiveDeliveryLimit is a quorum queue's delivery limit: its argument
-// or policy, else RabbitMQ 4.0's default of 20 (none before 4.0; a
-// negative value turns the limit off).
-func effectiveDeliveryLimit(q mgmt.Queue, version string) int {
-	if n := mgmt.DeliveryLimit(q); n > 0 {
-		return n
-	}
-	for _, src := range []mgmt.Table{q.Arguments, q.Effective} {
-		for _, k := range []string{"x-delivery-limit", "delivery-limit"} {
-			if _, set := src[k]; set {
-				return 0 // set, but not positive: no limit
-			}
-		}
-	}
-	major, _, _ := strings.Cut(version, ".")
-	if n, err := strconv.Atoi(major); err == nil && n >= 4 {
-		return 20
-	}
-	return 0
 }
 
 func (m *Model) cancelRunning(id int) tea.Cmd {

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -318,5 +319,32 @@ func TestListHasItsOwnTimeout(t *testing.T) {
 		if (msg.PageErr == nil) != c.wantOK || msg.OverviewErr != nil {
 			t.Fatalf("list timeout %v: page err %v, overview err %v", c.list, msg.PageErr, msg.OverviewErr)
 		}
+	}
+}
+
+// A body from a file is read by the publish command, not on the UI loop.
+func TestPublishBodyFromFile(t *testing.T) {
+	m, f := msgModel(t, Context{Name: "dev"}, false)
+	path := t.TempDir() + "/body.json"
+	if err := os.WriteFile(path, []byte(`{"from":"file"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	drive(m, m.handleKey(press("p")))
+	focus(t, m, "body_file")
+	typeText(m, path)
+	drive(m, m.handleKey(ctrl('s')))
+	if len(f.published) != 1 || string(f.published[0].Body) != `{"from":"file"}` {
+		t.Fatalf("published %+v", f.published)
+	}
+	drive(m, m.handleKey(press("esc")))
+	drive(m, m.handleKey(press("p")))
+	focus(t, m, "body_file")
+	typeText(m, "-missing")
+	drive(m, m.handleKey(ctrl('s')))
+	if len(f.published) != 1 {
+		t.Fatal("published with a missing body file")
+	}
+	if out := render(t, m, colorprofile.NoTTY); !strings.Contains(out, "cannot read body file") {
+		t.Fatalf("no error for a missing file:\n%s", out)
 	}
 }

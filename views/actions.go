@@ -44,8 +44,11 @@ type ActionSubmitted struct {
 	Publish amqp.PublishRequest
 	RPC     amqp.RPCRequest
 	Browse  amqp.BrowseRequest
-	N       int     // repeat count (publish, RPC)
-	Rate    float64 // msgs/s for repeat publish; 0 = as fast as confirms allow
+	// BodyFile, when set, is read for the body when the publish runs, off
+	// the UI loop.
+	BodyFile string
+	N        int     // repeat count (publish, RPC)
+	Rate     float64 // msgs/s for repeat publish; 0 = as fast as confirms allow
 }
 
 // ActionCancelRequested asks to cancel the running action of page ID.
@@ -359,11 +362,7 @@ func (p *ActionPage) build() (ActionSubmitted, error) {
 		}
 		return sub, nil
 	case ActionRPC:
-		now := time.Now
-		if p.Now != nil {
-			now = p.Now
-		}
-		req, err := buildPublish(f, now())
+		req, err := buildPublish(f, p.now())
 		if err != nil {
 			return sub, err
 		}
@@ -378,16 +377,13 @@ func (p *ActionPage) build() (ActionSubmitted, error) {
 		sub.RPC = amqp.RPCRequest{Timeout: timeout, PublishRequest: req}
 		return sub, nil
 	}
-	now := time.Now
-	if p.Now != nil {
-		now = p.Now
-	}
-	req, err := buildPublish(f, now())
+	req, err := buildPublish(f, p.now())
 	if err != nil {
 		return sub, err
 	}
 	req.VHost = p.VHost
 	sub.Publish = req
+	sub.BodyFile = strings.TrimSpace(f.Value("body_file"))
 	if sub.N, err = msgfmt.ParseCount(f.Value("count")); err != nil {
 		return sub, err
 	}
@@ -425,16 +421,27 @@ func buildPublish(f *Form, now time.Time) (amqp.PublishRequest, error) {
 	if r.Headers, err = msgfmt.ParseHeaders(f.Value("headers")); err != nil {
 		return r, err
 	}
-	if path := strings.TrimSpace(f.Value("body_file")); path != "" {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return r, fmt.Errorf("cannot read body file: %w", unwrapPath(err))
-		}
-		r.Body = b
-	} else {
+	if strings.TrimSpace(f.Value("body_file")) == "" {
 		r.Body = []byte(f.Value("body"))
 	}
 	return r, nil
+}
+
+// ReadBodyFile reads a publish body from a file; the root calls it in the
+// publish command, not on the UI loop.
+func ReadBodyFile(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read body file: %w", unwrapPath(err))
+	}
+	return b, nil
+}
+
+func (p *ActionPage) now() time.Time {
+	if p.Now != nil {
+		return p.Now()
+	}
+	return time.Now()
 }
 
 func unwrapPath(err error) error {
