@@ -43,7 +43,7 @@ demo: build
 	trap 'kill $$traffic 2>/dev/null || true; wait $$traffic 2>/dev/null || true; echo "demo traffic stopped; the broker is still up (make demo-stop)"' EXIT; \
 	trap 'exit 130' INT; trap 'exit 143' TERM HUP; \
 	echo "demo traffic running (log: $(DEMO_DIR)/traffic.log)"; \
-	bin/mqtop --url "$$MQTOP_TEST_URL" --amqp-url "$$MQTOP_TEST_AMQP_URL" --prometheus-url "$$MQTOP_TEST_PROM_URL"
+	bin/mqtop --url "$$MQTOP_TEST_URL"
 
 demo-traffic: build
 	@$(BROKER) ensure-installed

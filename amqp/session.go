@@ -25,6 +25,8 @@ import (
 	"time"
 
 	amqp091 "github.com/rabbitmq/amqp091-go"
+
+	"github.com/mqtop/mqtop/internal/safe"
 )
 
 // Config configures a Session.
@@ -46,6 +48,28 @@ type Config struct {
 	// Heartbeat is the AMQP heartbeat; 10s if zero.
 	Heartbeat time.Duration
 	Logger    *slog.Logger
+	// Target, when set, is asked before every dial for the endpoint to dial
+	// and the cluster the broker there must announce (the management API's);
+	// its URL replaces URL. A broker of another cluster is refused.
+	Target func(ctx context.Context) (Target, error)
+}
+
+// Target is the AMQP endpoint to dial and who must answer there.
+type Target struct {
+	URL     string // amqp:// or amqps://, without credentials
+	Cluster string // the cluster_name the server must announce; "" checks nothing
+	Via     string // where Cluster came from (the management URL), for messages
+}
+
+// WrongBroker is the refusal of an AMQP endpoint whose broker announced
+// another cluster than the one the management API belongs to.
+type WrongBroker struct {
+	URL, GotCluster, WantCluster, Via string
+}
+
+func (e *WrongBroker) Error() string {
+	return fmt.Sprintf("refused AMQP endpoint %s: it is cluster %q, not cluster %q of the management API at %s",
+		e.URL, safe.Text(e.GotCluster), safe.Text(e.WantCluster), e.Via)
 }
 
 // Session is mqtop's AMQP side for one broker (one context). It is safe for
@@ -59,6 +83,8 @@ type Session struct {
 	ctx    context.Context // cancelled by Close
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // watchers and redial loops
+
+	refused atomic.Pointer[WrongBroker] // the last endpoint refused, until a dial succeeds
 
 	mu     sync.Mutex
 	closed bool
@@ -93,16 +119,18 @@ func NewSession(cfg Config) *Session {
 	}
 	s := &Session{cfg: cfg, log: cfg.Logger, conns: map[string]*vconn{}, near: map[queueKey]NearLimit{}}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	s.url, s.urlErr = cleanURL(&s.cfg)
+	if cfg.Target == nil {
+		s.url, s.urlErr = cleanURL(&s.cfg, cfg.URL, cfg.TLS != nil)
+	}
 	return s
 }
 
-// cleanURL strips userinfo and any vhost path from cfg.URL, moving the
-// credentials into cfg when it has none, and picks amqps when TLS is set.
-func cleanURL(cfg *Config) (string, error) {
-	u, err := url.Parse(cfg.URL)
+// cleanURL strips userinfo and any vhost path from raw, moving the
+// credentials into cfg when it has none; upgrade picks amqps for amqp://.
+func cleanURL(cfg *Config, raw string, upgrade bool) (string, error) {
+	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
-		return "", fmt.Errorf("invalid AMQP URL %q: want amqp://host:port", scrub(redactURL(cfg.URL), cfg.Password))
+		return "", fmt.Errorf("invalid AMQP URL %q: want amqp://host:port", scrub(redactURL(raw), cfg.Password))
 	}
 	if u.User != nil {
 		if cfg.User == "" {
@@ -113,7 +141,7 @@ func cleanURL(cfg *Config) (string, error) {
 	}
 	switch u.Scheme {
 	case "amqp":
-		if cfg.TLS != nil {
+		if upgrade {
 			u.Scheme = "amqps"
 		}
 	case "amqps":
@@ -122,6 +150,32 @@ func cleanURL(cfg *Config) (string, error) {
 	}
 	u.Path, u.RawPath, u.RawQuery, u.Fragment = "", "", "", ""
 	return u.String(), nil
+}
+
+// Refused returns the last AMQP endpoint refused for belonging to another
+// cluster, or nil once a dial has succeeded since.
+func (s *Session) Refused() error {
+	if e := s.refused.Load(); e != nil {
+		return e
+	}
+	return nil
+}
+
+// target resolves the endpoint of the next dial. With Config.Target, TLS
+// is used for amqps:// only: the scheme comes from the broker's listener.
+func (s *Session) target(ctx context.Context) (string, Target, error) {
+	if s.cfg.Target == nil {
+		return s.url, Target{}, s.urlErr
+	}
+	t, err := s.cfg.Target(ctx)
+	if err != nil {
+		return "", t, fmt.Errorf("find the AMQP endpoint: %w", err)
+	}
+	s.mu.Lock()
+	cfg := s.cfg
+	s.mu.Unlock()
+	u, err := cleanURL(&cfg, t.URL, false)
+	return u, t, err
 }
 
 // ReadOnly reports whether the session refuses changes.
@@ -234,11 +288,12 @@ func (s *Session) acquire(ctx context.Context, vhost string) (*amqp091.Connectio
 // dial opens a connection to vhost; ctx (and Config.Timeout) bound the TCP
 // connect, the TLS and the AMQP handshakes.
 func (s *Session) dial(ctx context.Context, vhost string) (*amqp091.Connection, error) {
-	if s.urlErr != nil {
-		return nil, s.urlErr
-	}
 	dctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
+	addr, want, err := s.target(dctx)
+	if err != nil {
+		return nil, err
+	}
 	var raw atomic.Pointer[net.Conn]
 	cfg := amqp091.Config{
 		SASL:       []amqp091.Authentication{&amqp091.PlainAuth{Username: s.cfg.User, Password: s.cfg.Password}},
@@ -266,7 +321,7 @@ func (s *Session) dial(ctx context.Context, vhost string) (*amqp091.Connection, 
 			_ = (*c).SetDeadline(time.Unix(1, 0))
 		}
 	})
-	conn, err := amqp091.DialConfig(s.url, cfg)
+	conn, err := amqp091.DialConfig(addr, cfg)
 	if !stop() && err == nil {
 		// The deadline may have been cut under a connection that just opened.
 		conn.Close()
@@ -277,13 +332,21 @@ func (s *Session) dial(ctx context.Context, vhost string) (*amqp091.Connection, 
 			(*c).Close()
 		}
 		if dctx.Err() != nil {
-			err = fmt.Errorf("connect to %s: %w (%v)", s.url, ctxErr(dctx), scrubErr(err, s.cfg.Password))
+			err = fmt.Errorf("connect to %s: %w (%v)", addr, ctxErr(dctx), scrubErr(err, s.cfg.Password))
 		} else {
-			err = fmt.Errorf("connect to %s: %w", s.url, err)
+			err = fmt.Errorf("connect to %s: %w", addr, err)
 		}
 		return nil, err
 	}
-	s.log.Info("amqp connected", "url", s.url, "vhost", vhost, "user", s.cfg.User)
+	if got, _ := conn.Properties["cluster_name"].(string); want.Cluster != "" && got != want.Cluster {
+		conn.Close()
+		wb := &WrongBroker{URL: addr, GotCluster: got, WantCluster: want.Cluster, Via: want.Via}
+		s.refused.Store(wb)
+		s.log.Warn("amqp endpoint refused", "err", wb.Error())
+		return nil, wb
+	}
+	s.refused.Store(nil)
+	s.log.Info("amqp connected", "url", addr, "vhost", vhost, "user", s.cfg.User, "cluster", want.Cluster)
 	return conn, nil
 }
 
@@ -353,6 +416,10 @@ func (s *Session) redial(vc *vconn) {
 
 // permanent reports refusals that retrying will not cure.
 func permanent(err error) bool {
+	var wb *WrongBroker
+	if errors.As(err, &wb) {
+		return true
+	}
 	var ae *amqp091.Error
 	if errors.As(err, &ae) {
 		return ae.Code == amqp091.AccessRefused || ae.Code == amqp091.NotAllowed || ae == amqp091.ErrCredentials ||

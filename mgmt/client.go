@@ -29,24 +29,32 @@ var ErrReadOnly = errors.New("refused: mqtop is in read-only mode")
 // Options configure a Client.
 type Options struct {
 	URLs          []string // management endpoints, tried in order on network failure
-	PrometheusURL string   // "" disables the Prometheus source
-	User          string
-	Password      string
-	TLS           *tls.Config
-	Timeout       time.Duration // per request; default 10s
-	ReadOnly      bool
+	PrometheusURL string   // a configured Prometheus endpoint
+	// DerivePrometheus finds the Prometheus endpoint from the answering
+	// node's listeners when PrometheusURL is empty; with neither, the
+	// Prometheus source is disabled.
+	DerivePrometheus bool
+	User             string
+	Password         string
+	TLS              *tls.Config
+	Timeout          time.Duration // per request; default 10s
+	ReadOnly         bool
 }
 
 // Client is safe for concurrent use.
 type Client struct {
-	urls      []string
-	promURL   string
-	user      string
-	password  string
-	timeout   time.Duration
-	readOnly  bool
-	transport *http.Transport
-	current   atomic.Int32
+	urls       []string
+	promURL    string
+	promDerive bool
+	user       string
+	password   string
+	timeout    time.Duration
+	readOnly   bool
+	transport  *http.Transport
+	current    atomic.Int32
+
+	idMu  sync.Mutex
+	ident Identity
 
 	versionOnce sync.Once
 	version     string
@@ -81,7 +89,7 @@ func New(o Options) (*Client, error) {
 		ForceAttemptHTTP2:   false,
 	}
 	return &Client{
-		urls: urls, promURL: strings.TrimRight(o.PrometheusURL, "/"), user: o.User, password: o.Password,
+		urls: urls, promURL: strings.TrimRight(o.PrometheusURL, "/"), promDerive: o.DerivePrometheus, user: o.User, password: o.Password,
 		timeout: o.Timeout, readOnly: o.ReadOnly, transport: tr,
 	}, nil
 }

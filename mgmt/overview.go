@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // Overview is the cluster summary shown in the header.
@@ -70,7 +71,11 @@ func (c *Client) Overview(ctx context.Context) (Overview, error) {
 	if err := c.getJSON(ctx, "overview", nil, &raw); err != nil {
 		return Overview{}, fmt.Errorf("read overview: %w", err)
 	}
-	return decodeOverview(raw)
+	o, err := decodeOverview(raw)
+	if err == nil {
+		c.remember(identityOf(o, c.Endpoint(), time.Now()))
+	}
+	return o, err
 }
 
 func decodeOverview(raw json.RawMessage) (Overview, error) {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 )
 
 // IndexEntry is what the Prometheus plugin says about one queue.
@@ -22,7 +23,9 @@ func (e IndexEntry) Key() string { return e.VHost + "\x00" + e.Name }
 
 // promFamilies are the per-queue metrics of /metrics/detailed we read:
 // queue_coarse_metrics (ready, unacked, total) and queue_consumer_count.
-var promFamilies = []string{"queue_coarse_metrics", "queue_consumer_count"}
+// identity_info names the node and cluster that answered, which every
+// scrape checks against the management API's identity.
+var promFamilies = []string{"queue_coarse_metrics", "queue_consumer_count", "identity_info"}
 
 // The samples of those families that feed the index, and which field each sets.
 const (
@@ -30,6 +33,7 @@ const (
 	fieldUnacked
 	fieldMessages
 	fieldConsumers
+	fieldIdentity
 )
 
 var promMetrics = map[string]int{
@@ -37,20 +41,49 @@ var promMetrics = map[string]int{
 	"rabbitmq_detailed_queue_messages_unacked": fieldUnacked,
 	"rabbitmq_detailed_queue_messages":         fieldMessages,
 	"rabbitmq_detailed_queue_consumers":        fieldConsumers,
+	"rabbitmq_identity_info":                   fieldIdentity,
 }
+
+// promIdentity is what a Prometheus endpoint says about itself.
+type promIdentity struct{ Node, Cluster string }
 
 // ScrapeQueueIndex reads every queue's depth and consumer count from the
 // Prometheus plugin's detailed endpoint (0.8 s for 50,000 queues, where the
-// management API's own depth sort takes 10 s). vhost "" means all.
+// management API's own depth sort takes 10 s). vhost "" means all. The
+// endpoint must prove it belongs to the management API's cluster.
 func (c *Client) ScrapeQueueIndex(ctx context.Context, vhost string) ([]IndexEntry, error) {
-	return c.scrapeQueueIndex(ctx, vhost, nil)
+	idx, _, err := c.scrapeQueueIndex(ctx, vhost, nil)
+	return idx, err
 }
+
+// PrometheusEndpoint is the Prometheus URL mqtop scrapes: the configured
+// one, or the answering node's listener on the management host. derived
+// says which.
+func (c *Client) PrometheusEndpoint(ctx context.Context) (endpoint string, derived bool, id Identity, err error) {
+	if c.promURL == "" && !c.promDerive {
+		return "", false, Identity{}, fmt.Errorf("prometheus source disabled")
+	}
+	id, err = c.Identity(ctx, identityMaxAge)
+	if err != nil {
+		return "", false, id, err
+	}
+	if c.promURL != "" {
+		return c.promURL, false, id, nil
+	}
+	endpoint, err = ListenerURL(c.Endpoint(), id, KindPrometheus)
+	return endpoint, true, id, err
+}
+
+// identityMaxAge: the header's overview poll refreshes the identity every
+// few seconds; a scrape or a dial reads it again when it is older.
+const identityMaxAge = 30 * time.Second
 
 // scrapeQueueIndex is ScrapeQueueIndex reusing the name strings of prev
 // (the last index), so a steady queue set allocates no new strings.
-func (c *Client) scrapeQueueIndex(ctx context.Context, vhost string, prev []IndexEntry) ([]IndexEntry, error) {
-	if c.promURL == "" {
-		return nil, fmt.Errorf("prometheus source disabled")
+func (c *Client) scrapeQueueIndex(ctx context.Context, vhost string, prev []IndexEntry) ([]IndexEntry, Identity, error) {
+	endpoint, derived, id, err := c.PrometheusEndpoint(ctx)
+	if err != nil {
+		return nil, id, err
 	}
 	v := url.Values{"family": promFamilies}
 	if vhost != "" {
@@ -58,10 +91,10 @@ func (c *Client) scrapeQueueIndex(ctx context.Context, vhost string, prev []Inde
 	}
 	ctx, cancel := context.WithTimeout(ctx, 3*c.timeout)
 	defer cancel()
-	u := c.promURL + "/metrics/detailed?" + v.Encode()
+	u := endpoint + "/metrics/detailed?" + v.Encode()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return nil, err
+		return nil, id, err
 	}
 	// The plugin needs no credentials by default; when it is configured to
 	// require them they are the management ones.
@@ -69,17 +102,20 @@ func (c *Client) scrapeQueueIndex(ctx context.Context, vhost string, prev []Inde
 	req.Header.Set("Accept", "text/plain")
 	resp, err := (&http.Client{Transport: c.transport}).Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("scrape prometheus: %w", redactErr(err))
+		return nil, id, fmt.Errorf("scrape prometheus: %w", redactErr(err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("scrape prometheus: %w", &HTTPError{Status: resp.StatusCode})
+		return nil, id, fmt.Errorf("scrape prometheus at %s: %w", RedactURL(endpoint), &HTTPError{Status: resp.StatusCode})
 	}
-	idx, err := parseQueueIndex(resp.Body, prev)
+	idx, who, err := parseQueueIndex(resp.Body, prev)
 	if err != nil {
-		return nil, fmt.Errorf("parse prometheus metrics: %w", err)
+		return nil, id, fmt.Errorf("parse prometheus metrics: %w", err)
 	}
-	return idx, nil
+	if err := checkIdentity(KindPrometheus, endpoint, who, id, derived); err != nil {
+		return nil, id, err
+	}
+	return idx, id, nil
 }
 
 // parseQueueIndex reads the text exposition format line by line, keeping
@@ -87,7 +123,7 @@ func (c *Client) scrapeQueueIndex(ctx context.Context, vhost string, prev []Inde
 // protobuf message per sample and labels: at 50,000 queues that was
 // 200,000 messages and most of mqtop's CPU and heap. Names are taken from
 // prev when the queue was already known.
-func parseQueueIndex(r io.Reader, prev []IndexEntry) ([]IndexEntry, error) {
+func parseQueueIndex(r io.Reader, prev []IndexEntry) ([]IndexEntry, promIdentity, error) {
 	p := indexParser{byKey: make(map[string]int32, len(prev)), vhosts: map[string]string{}}
 	if len(prev) > 0 {
 		p.known = make(map[string]string, len(prev))
@@ -111,14 +147,14 @@ func parseQueueIndex(r io.Reader, prev []IndexEntry) ([]IndexEntry, error) {
 		}
 		if len(line) > 0 {
 			if perr := p.line(bytes.TrimRight(line, "\r\n")); perr != nil {
-				return nil, fmt.Errorf("line %d: %w", lineNo, perr)
+				return nil, p.who, fmt.Errorf("line %d: %w", lineNo, perr)
 			}
 		}
 		if err == io.EOF {
-			return p.out, nil
+			return p.out, p.who, nil
 		}
 		if err != nil {
-			return nil, err
+			return nil, p.who, err
 		}
 	}
 }
@@ -130,6 +166,7 @@ type indexParser struct {
 	vhosts map[string]string // interned vhost names
 	key    []byte            // scratch: the key of the current line
 	vh, q  []byte            // scratch: unescaped label values
+	who    promIdentity
 }
 
 func (p *indexParser) line(l []byte) error {
@@ -174,6 +211,17 @@ func (p *indexParser) line(l []byte) error {
 			case "queue":
 				val, rest, err = unquote(p.q, rest)
 				p.q, haveQ = val, true
+			case "rabbitmq_node", "rabbitmq_cluster":
+				if field == fieldIdentity {
+					val, rest, err = unquote(nil, rest)
+					if string(name) == "rabbitmq_node" {
+						p.who.Node = string(val)
+					} else {
+						p.who.Cluster = string(val)
+					}
+					break
+				}
+				_, rest, err = unquote(nil, rest)
 			default:
 				_, rest, err = unquote(nil, rest)
 			}
@@ -182,7 +230,7 @@ func (p *indexParser) line(l []byte) error {
 			}
 		}
 	}
-	if !haveQ || len(p.q) == 0 {
+	if field == fieldIdentity || !haveQ || len(p.q) == 0 {
 		return nil
 	}
 	val := bytes.TrimLeft(rest, " \t")

@@ -50,7 +50,7 @@ func indexByExpfmt(t testing.TB, text string) []IndexEntry {
 	byKey := map[string]*IndexEntry{}
 	for name, field := range promMetrics {
 		mf := families[name]
-		if mf == nil {
+		if mf == nil || field == fieldIdentity {
 			continue
 		}
 		for _, m := range mf.GetMetric() {
@@ -82,6 +82,27 @@ func indexByExpfmt(t testing.TB, text string) []IndexEntry {
 	return out
 }
 
+// identityByExpfmt is the general parser's reading of rabbitmq_identity_info.
+func identityByExpfmt(t testing.TB, text string) promIdentity {
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(strings.NewReader(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var who promIdentity
+	for _, m := range families["rabbitmq_identity_info"].GetMetric() {
+		for _, l := range m.GetLabel() {
+			switch l.GetName() {
+			case "rabbitmq_node":
+				who.Node = l.GetValue()
+			case "rabbitmq_cluster":
+				who.Cluster = l.GetValue()
+			}
+		}
+	}
+	return who
+}
+
 func setField(e *IndexEntry, f int, v int64) {
 	switch f {
 	case fieldReady:
@@ -104,16 +125,19 @@ func sorted(xs []IndexEntry) []IndexEntry {
 func TestParseQueueIndexMatchesExpfmt(t *testing.T) {
 	texts := []string{promSample, string(synthScrape(500))}
 	for _, text := range texts {
-		got, err := parseQueueIndex(strings.NewReader(text), nil)
+		got, who, err := parseQueueIndex(strings.NewReader(text), nil)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if wantWho := identityByExpfmt(t, text); who != wantWho {
+			t.Fatalf("identity %+v, want %+v", who, wantWho)
 		}
 		want := indexByExpfmt(t, text)
 		if g, w := sorted(got), sorted(want); !slices.Equal(g, w) {
 			t.Fatalf("parsed\n%+v\nwant\n%+v", g, w)
 		}
 		// Again with the previous index: same result.
-		again, err := parseQueueIndex(strings.NewReader(text), got)
+		again, _, err := parseQueueIndex(strings.NewReader(text), got)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -121,7 +145,10 @@ func TestParseQueueIndexMatchesExpfmt(t *testing.T) {
 			t.Fatal("reparse with the previous index differs")
 		}
 	}
-	got, _ := parseQueueIndex(strings.NewReader(promSample), nil)
+	got, who, _ := parseQueueIndex(strings.NewReader(promSample), nil)
+	if who != (promIdentity{Node: "rabbit@h", Cluster: "rabbit@h"}) {
+		t.Fatalf("identity of the sample: %+v", who)
+	}
 	want := IndexEntry{VHost: "v 2", Name: "we\"ird\\name\n", Ready: 1000, Messages: 1000}
 	if !slices.Contains(got, want) {
 		t.Fatalf("escaped name or float value wrong: %+v", got)
@@ -134,7 +161,7 @@ func TestParseQueueIndexErrors(t *testing.T) {
 		`rabbitmq_detailed_queue_messages{vhost="/",queue="a"} x`,
 		`rabbitmq_detailed_queue_messages{vhost="/",queue="a"`,
 	} {
-		if _, err := parseQueueIndex(strings.NewReader(bad+"\n"), nil); err == nil {
+		if _, _, err := parseQueueIndex(strings.NewReader(bad+"\n"), nil); err == nil {
 			t.Errorf("no error for %q", bad)
 		}
 	}
@@ -143,7 +170,11 @@ func TestParseQueueIndexErrors(t *testing.T) {
 // synthScrape is a scrape of n queues as the plugin writes it.
 func synthScrape(n int) []byte {
 	var b bytes.Buffer
-	for name := range promMetrics {
+	for name, field := range promMetrics {
+		if field == fieldIdentity {
+			fmt.Fprintf(&b, "# TYPE %s untyped\n%s{rabbitmq_node=\"bench@h\",rabbitmq_cluster=\"bench cluster\"} 1\n", name, name)
+			continue
+		}
 		fmt.Fprintf(&b, "# TYPE %s gauge\n", name)
 		for i := 0; i < n; i++ {
 			fmt.Fprintf(&b, "%s{vhost=\"/\",queue=\"bench-q-%05d\"} %d\n", name, i, i%7)
@@ -158,11 +189,11 @@ func synthScrape(n int) []byte {
 
 func BenchmarkParseQueueIndex50k(b *testing.B) {
 	text := synthScrape(50000)
-	prev, _ := parseQueueIndex(bytes.NewReader(text), nil)
+	prev, _, _ := parseQueueIndex(bytes.NewReader(text), nil)
 	b.Run("line parser", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := parseQueueIndex(bytes.NewReader(text), prev); err != nil {
+			if _, _, err := parseQueueIndex(bytes.NewReader(text), prev); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -3,6 +3,7 @@ package mgmt
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -26,6 +27,10 @@ type SourceStatus struct {
 	IndexAge  time.Duration // age of the Prometheus index, 0 for management
 	IndexTook time.Duration // how long the last scrape took
 	Fallback  string        // why the Prometheus source is not used, if it is not
+	// Distrust is set when the Prometheus endpoint was refused for being
+	// another broker's, or its index misses queues: what the operator must
+	// be told, not just a routine fallback.
+	Distrust string
 }
 
 // ManagementSource is the paged management query.
@@ -51,6 +56,8 @@ type IndexSource struct {
 	inflight bool
 	lastErr  error
 	view     indexView // the index filtered and sorted for the last query
+	gaps     int       // consecutive scrapes that found fewer queues than the cluster has
+	gap      string    // why the index is incomplete, while gaps >= 2
 }
 
 // indexView is the index filtered and sorted for one query, kept until the
@@ -103,7 +110,7 @@ func (s *IndexSource) refresh(ctx context.Context, vhost string) error {
 	s.mu.Lock()
 	prev := s.index
 	s.mu.Unlock()
-	idx, err := s.C.scrapeQueueIndex(ctx, vhost, prev)
+	idx, id, err := s.C.scrapeQueueIndex(ctx, vhost, prev)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.inflight = false
@@ -113,7 +120,35 @@ func (s *IndexSource) refresh(ctx context.Context, vhost string) error {
 	}
 	s.index, s.scope, s.at, s.took = idx, vhost, time.Now(), time.Since(start)
 	s.gen++
+	s.checkComplete(vhost, len(idx), id)
 	return nil
+}
+
+// checkComplete compares the index with the cluster's queue count. The
+// count comes from the statistics database and lags queues being declared
+// and deleted, so a gap counts only beyond a tolerance and on two scrapes in
+// a row. Per-vhost scopes are not checked: the overview counts the cluster.
+func (s *IndexSource) checkComplete(vhost string, have int, id Identity) {
+	if vhost != "" || !id.Queues.OK {
+		s.gaps, s.gap = 0, ""
+		return
+	}
+	want := int(id.Queues.N)
+	if want-have <= max(2, want/100) {
+		s.gaps, s.gap = 0, ""
+		return
+	}
+	s.gaps++
+	if s.gaps >= 2 {
+		s.gap = fmt.Sprintf("the prometheus index has %d of the cluster's %d queues", have, want)
+	}
+}
+
+// Incomplete says why the index misses queues the cluster has, or "".
+func (s *IndexSource) Incomplete() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.gap
 }
 
 // ensureIndex scrapes synchronously when there is no usable index (first
@@ -312,6 +347,7 @@ type AutoSource struct {
 	mu       sync.Mutex
 	downTill time.Time
 	reason   string
+	distrust string
 	last     string
 }
 
@@ -325,6 +361,13 @@ func (a *AutoSource) QueuePage(ctx context.Context, q QueueQuery) (QueuePage, er
 	if useIndex {
 		p, err := a.Index.QueuePage(ctx, q)
 		if err == nil {
+			if gap := a.Index.Incomplete(); gap != "" {
+				// A list missing queues could hide the deepest one: the
+				// management API lists them all.
+				err = errors.New(gap)
+			}
+		}
+		if err == nil {
 			a.setLast("prometheus", "")
 			return p, nil
 		}
@@ -335,8 +378,13 @@ func (a *AutoSource) QueuePage(ctx context.Context, q QueueQuery) (QueuePage, er
 		if retry <= 0 {
 			retry = 30 * time.Second
 		}
+		var wb *WrongBroker
 		a.mu.Lock()
 		a.downTill = time.Now().Add(retry)
+		a.distrust = ""
+		if errors.As(err, &wb) || a.Index.Incomplete() != "" {
+			a.distrust = err.Error()
+		}
 		a.mu.Unlock()
 		a.setLast("management", err.Error())
 	} else if a.Index == nil {
@@ -360,15 +408,18 @@ func (a *AutoSource) setLast(src, reason string) {
 	if reason != "" || src == "prometheus" {
 		a.reason = reason
 	}
+	if src == "prometheus" {
+		a.distrust = ""
+	}
 }
 
 // Status says which source served the last page and why.
 func (a *AutoSource) Status() SourceStatus {
 	a.mu.Lock()
-	last, reason := a.last, a.reason
+	last, reason, distrust := a.last, a.reason, a.distrust
 	a.mu.Unlock()
 	if last == "prometheus" && a.Index != nil {
 		return a.Index.Status()
 	}
-	return SourceStatus{Source: "management", Fallback: reason}
+	return SourceStatus{Source: "management", Fallback: reason, Distrust: distrust}
 }

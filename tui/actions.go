@@ -131,7 +131,7 @@ func (m *Model) answered(a views.ConfirmAnswered) tea.Cmd {
 func (m *Model) finished(f MutationFinished) tea.Cmd {
 	var cmds []tea.Cmd
 	if f.Err != nil {
-		m.errorf("%s: %v", f.What, f.Err)
+		m.errorf("%s", failure(f.What, f.Err))
 	} else {
 		cmds = append(cmds, m.info("%s", f.Done))
 	}

@@ -51,6 +51,16 @@ func (m *Model) header() string {
 	if c.ReadOnly {
 		parts = append(parts, part{theme.Badge("READ-ONLY", theme.Warn), 0})
 	}
+	if m.amqpRefused != nil {
+		parts = append(parts, part{theme.Badge("AMQP REFUSED: OTHER BROKER", theme.Bad), 0})
+	}
+	if m.status.Distrust != "" && m.top() == pageQueues {
+		badge := "INDEX INCOMPLETE"
+		if strings.HasPrefix(m.status.Distrust, "refused") {
+			badge = "PROMETHEUS REFUSED: OTHER BROKER"
+		}
+		parts = append(parts, part{theme.Badge(badge, theme.Bad), 0})
+	}
 	if c.Insecure {
 		parts = append(parts, part{theme.Badge("TLS NOT VERIFIED", theme.Bad), 0})
 	}
@@ -125,6 +135,8 @@ func (m *Model) sourceInfo() string {
 		return ""
 	case s.Source == "prometheus":
 		return theme.Dim.Render(fmt.Sprintf("prometheus index %s old (%s)", views.FmtDuration(s.IndexAge), views.FmtDuration(s.IndexTook)))
+	case s.Source == "management" && s.Distrust != "":
+		return theme.Error.Render("management API (" + short(fmt.Errorf("%s", s.Distrust)) + ")")
 	case s.Source == "management" && s.Fallback != "":
 		return theme.Dim.Render("management API (" + short(fmt.Errorf("%s", s.Fallback)) + ")")
 	case s.Source != "":

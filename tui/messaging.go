@@ -216,7 +216,7 @@ func (m *Model) submitted(s views.ActionSubmitted) tea.Cmd {
 				if file != "" {
 					b, err := views.ReadBodyFile(file)
 					if err != nil {
-						return actionDone{id: s.ID, lines: []string{err.Error()}, failed: true, status: "publish: " + err.Error()}
+						return actionDone{id: s.ID, lines: []string{err.Error()}, failed: true, status: failure("publish", err)}
 					}
 					req.Body = b
 				}
@@ -230,7 +230,7 @@ func (m *Model) submitted(s views.ActionSubmitted) tea.Cmd {
 				log.Info("mutation", "action", "publish", "vhost", req.VHost, "exchange", req.Exchange,
 					"routing_key", req.RoutingKey, "bytes", len(req.Body), "result", res.String(), "err", err)
 				if err != nil {
-					return actionDone{id: s.ID, lines: []string{err.Error()}, failed: true, status: "publish failed: " + err.Error()}
+					return actionDone{id: s.ID, lines: []string{err.Error()}, failed: true, status: failure("publish failed", err)}
 				}
 				line := fmt.Sprintf("%s — %s, %s at %s", res, humanize.IBytes(uint64(len(req.Body))), where, time.Now().Format("15:04:05"))
 				return actionDone{id: s.ID, lines: []string{line}, failed: res.Outcome != amqp.Confirmed, status: "publish: " + res.String()}
@@ -289,7 +289,7 @@ func (m *Model) submitted(s views.ActionSubmitted) tea.Cmd {
 			log.Info("mutation", "action", "rpc_repeat", "vhost", req.VHost, "exchange", req.Exchange,
 				"routing_key", req.RoutingKey, "n", n, "ok", sum.OK, "timeouts", sum.Timeouts, "err", err)
 			if err != nil {
-				return actionDone{id: s.ID, lines: []string{err.Error()}, failed: true, status: "RPC failed: " + err.Error()}
+				return actionDone{id: s.ID, lines: []string{err.Error()}, failed: true, status: failure("RPC failed", err)}
 			}
 			line := fmt.Sprintf("%d requests: %d answered · %d without reply within %s · %d returned · %d replies with another correlation-id",
 				sum.N, sum.OK, sum.Timeouts, views.FmtDuration(timeoutOf(req)), sum.Returned, sum.Mismatched)
@@ -302,7 +302,7 @@ func (m *Model) submitted(s views.ActionSubmitted) tea.Cmd {
 
 func rpcDone(id int, req amqp.RPCRequest, res amqp.RPCResult, err error, width int) actionDone {
 	if err != nil {
-		return actionDone{id: id, lines: []string{err.Error()}, failed: true, status: "RPC failed: " + err.Error()}
+		return actionDone{id: id, lines: []string{err.Error()}, failed: true, status: failure("RPC failed", err)}
 	}
 	var lines []string
 	d := actionDone{id: id}
@@ -379,7 +379,7 @@ func (m *Model) browsed(d browseDone) tea.Cmd {
 	}
 	if d.err != nil {
 		m.action.Finished([]string{d.err.Error()}, true)
-		m.errorf("browse failed: %v", d.err)
+		m.errorf("%s", failure("browse failed", d.err))
 		return nil
 	}
 	m.action.Finished(nil, false)

@@ -66,6 +66,7 @@ type Model struct {
 	keys keys.Map
 
 	width, height int
+	bodyH         int // what layout gave the views
 
 	// Polling.
 	seq, tickGen     int
@@ -82,6 +83,9 @@ type Model struct {
 	overview mgmt.Overview
 	nodes    []mgmt.Node
 	status   mgmt.SourceStatus
+	// amqpRefused is the session's refusal of an AMQP endpoint that proved
+	// to be another broker's, read after each poll for the header.
+	amqpRefused error
 
 	book   *history.Book
 	totals *history.Book
@@ -167,6 +171,7 @@ func (m *Model) scheduleTick() tea.Cmd {
 // Update routes messages: keys to the command line or the view in front,
 // data to whichever view owns it.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	defer m.relayout()
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
@@ -282,6 +287,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	if key.Matches(msg, k.ForceQuit.Binding) {
 		return tea.Quit
 	}
+	status := m.line.text // the key that opens it also clears an error
 	m.line.keyPressed()
 	if m.dialog != nil {
 		return m.dialog.Update(msg)
@@ -304,6 +310,8 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.pager.SetContent(helpText(&m.keys, m.top()))
 		m.push(pagePager)
 		return nil
+	case key.Matches(msg, k.StatusMessage.Binding):
+		return m.openStatus(status)
 	case key.Matches(msg, k.Refresh.Binding):
 		return tea.Batch(m.info("refreshing"), m.startPoll())
 	case key.Matches(msg, k.Faster.Binding):

@@ -11,6 +11,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/mqtop/mqtop/mgmt"
@@ -330,4 +331,37 @@ func TestQuitRestoresFromTopLevelOnly(t *testing.T) {
 func isQuit(cmd tea.Cmd) bool {
 	_, ok := runCmd(cmd).(tea.QuitMsg)
 	return ok
+}
+
+// refusingSession is an AMQP session that refused its endpoint as another
+// broker's.
+type refusingSession struct {
+	Messaging
+	err error
+}
+
+func (r refusingSession) Refused() error { return r.err }
+
+func TestHeaderSaysWhenAnEndpointIsAnotherBrokers(t *testing.T) {
+	m := New(Deps{Context: Context{Name: "a"}, Backend: fakeBackend{}, Source: fakeSource{}, Keys: keys.Default(),
+		AMQP: refusingSession{err: errors.New(`refused AMQP endpoint amqp://h:5672: it is cluster "B", not cluster "A"`)}})
+	m.Init()
+	m.Update(tea.WindowSizeMsg{Width: 160, Height: 30})
+	p := samplePage(0)
+	why := `refused Prometheus endpoint http://h:15692: it is cluster "B" (node b@h), not cluster "A" (node a@h) of the management API at http://h:45672`
+	m.Update(SnapshotLoaded{Seq: m.seq, At: t0, Overview: overview(), Nodes: nodes(), Page: &p,
+		Status: mgmt.SourceStatus{Source: "management", Fallback: why, Distrust: why}})
+	out := ansi.Strip(m.Render())
+	for _, want := range []string{"AMQP REFUSED: OTHER BROKER", "PROMETHEUS REFUSED: OTHER BROKER", `cluster "B" (node b@h), not cluster "A"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("screen lacks %q:\n%s", want, out)
+		}
+	}
+	// The reason is said in full once in the status line, not on every poll.
+	m.Update(tea.KeyPressMsg{Code: 'j', Text: "j"})
+	m.Update(SnapshotLoaded{Seq: m.seq + 1, At: t0.Add(time.Second), Overview: overview(), Page: &p,
+		Status: mgmt.SourceStatus{Source: "management", Fallback: why, Distrust: why}})
+	if m.line.text != "" {
+		t.Errorf("the same refusal repeated in the status line: %q", m.line.text)
+	}
 }

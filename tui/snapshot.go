@@ -38,7 +38,14 @@ func (m *Model) applySnapshot(s SnapshotLoaded) tea.Cmd {
 	if s.NodesErr == nil {
 		m.nodes = s.Nodes
 	}
+	if r, ok := m.deps.AMQP.(interface{ Refused() error }); ok {
+		m.amqpRefused = r.Refused()
+	}
+	var cmds []tea.Cmd
 	if s.Page != nil {
+		if d := s.Status.Distrust; d != "" && d != m.status.Distrust {
+			m.errorf("%s", d) // in full, once: the header has room for a badge only
+		}
 		m.status = s.Status
 		m.queues.SetPage(*s.Page, m.record(s.At, s.Page.Queues))
 	}
@@ -46,7 +53,7 @@ func (m *Model) applySnapshot(s SnapshotLoaded) tea.Cmd {
 		info := m.record(s.At, []mgmt.Queue{*s.Detail})
 		m.detail.SetData(*s.Detail, s.DetailBindings, m.book.Get(s.Detail.Key()), info[s.Detail.Key()])
 	}
-	cmds := []tea.Cmd{m.scheduleTick()}
+	cmds = append(cmds, m.scheduleTick())
 	if m.pending {
 		cmds = append(cmds, m.startPoll())
 	}

@@ -2,12 +2,15 @@ package tui
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/mqtop/mqtop/internal/safe"
 	"github.com/mqtop/mqtop/internal/theme"
+	"github.com/mqtop/mqtop/views"
 )
 
 // statusLine shows the outcome of the last action: errors stay until the
@@ -43,11 +46,64 @@ func (s *statusLine) keyPressed() {
 	}
 }
 
-func (s *statusLine) view() string {
-	if s.isErr {
-		return theme.Error.Render(s.text)
+// lines wraps the text to width, on spaces where it can, into at most limit
+// lines; a text cut short ends in "…" and names the key that opens it whole.
+func (s *statusLine) lines(width, limit int, openKey string) []string {
+	if s.text == "" || width <= 0 {
+		return nil
 	}
-	return theme.Dim.Render(s.text)
+	lines := strings.Split(ansi.Wrap(s.text, width, ""), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " ")
+	}
+	hint := ""
+	if len(lines) > limit {
+		lines = lines[:limit]
+		hint = "  " + openKey + " full text"
+		avail := width - ansi.StringWidth(hint)
+		if avail < 2 { // too narrow for the hint: the text comes first
+			hint, avail = "", width
+		}
+		lines[limit-1] = ansi.Truncate(lines[limit-1], avail-1, "") + "…"
+	}
+	style := theme.Dim
+	if s.isErr {
+		style = theme.Error
+	}
+	for i, l := range lines {
+		lines[i] = style.Render(l)
+	}
+	if hint != "" {
+		lines[limit-1] += "  " + theme.Key.Render(openKey) + theme.Dim.Render(" full text")
+	}
+	return lines
+}
+
+// openStatus shows a status text in full in the pager, for a reason too
+// long for the status line.
+func (m *Model) openStatus(text string) tea.Cmd {
+	if text == "" {
+		return m.info("no status message")
+	}
+	p := views.NewPager(&m.keys, "status message")
+	p.SetContent(ansi.Wrap(text, max(m.width, 1), ""))
+	m.pager = p
+	if m.top() == pagePager {
+		m.layout() // replaces the pager in front, so back leads out of it
+	} else {
+		m.push(pagePager)
+	}
+	return nil
+}
+
+// failure is a failed action's status text, naming the action once: an
+// amqp.OpError already begins with it.
+func failure(what string, err error) string {
+	s := err.Error()
+	if rest, ok := strings.CutPrefix(s, what); ok && (rest == "" || rest[0] == ':' || rest[0] == ' ') {
+		return s
+	}
+	return what + ": " + s
 }
 
 func (m *Model) info(format string, a ...any) tea.Cmd {

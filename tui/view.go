@@ -12,14 +12,12 @@ import (
 	"github.com/mqtop/mqtop/views"
 )
 
-const (
-	headerLines = 3
-	footerLines = 2
-)
+const headerLines = 3
 
 // layout shares the screen out: header, a rule, the body, the footer.
 func (m *Model) layout() {
-	bodyH := max(m.height-headerLines-1-footerLines, 3)
+	bodyH := m.bodyHeight(len(m.statusLines()))
+	m.bodyH = bodyH
 	m.queues.SetSize(m.width, bodyH)
 	if m.detail != nil {
 		m.detail.SetSize(m.width, bodyH)
@@ -32,6 +30,30 @@ func (m *Model) layout() {
 	}
 	if m.messages != nil {
 		m.messages.SetSize(m.width, bodyH)
+	}
+}
+
+// bodyHeight is what the header, the rule, the key hints and status lines
+// leave; an empty status keeps its row, so the screen does not jump.
+func (m *Model) bodyHeight(status int) int {
+	return max(m.height-headerLines-2-max(status, 1), 3)
+}
+
+// statusCap is how many lines a long status may take from the body, which
+// keeps at least three.
+func (m *Model) statusCap() int {
+	return max(1, min(m.height/4, m.height-headerLines-2-3))
+}
+
+func (m *Model) statusLines() []string {
+	return m.line.lines(m.width, m.statusCap(), m.keys.StatusMessage.Binding.Help().Key)
+}
+
+// relayout gives the views their new size when the status line grew or
+// shrank since the last layout, so they draw the rows Render shows.
+func (m *Model) relayout() {
+	if m.width > 0 && m.bodyHeight(len(m.statusLines())) != m.bodyH {
+		m.layout()
 	}
 }
 
@@ -48,7 +70,8 @@ func (m *Model) Render() string {
 	if m.width == 0 || m.height == 0 {
 		return ""
 	}
-	bodyH := max(m.height-headerLines-1-footerLines, 3)
+	status := m.statusLines()
+	bodyH := m.bodyHeight(len(status))
 	var body string
 	switch m.top() {
 	case pageDetail:
@@ -67,7 +90,7 @@ func (m *Model) Render() string {
 	}
 	body = fitLines(body, m.width, bodyH)
 	rule := theme.Dim.Render(strings.Repeat("─", m.width))
-	parts := []string{m.header(), rule, body, m.footer()}
+	parts := []string{m.header(), rule, body, m.footer(status)}
 	return strings.Join(parts, "\n")
 }
 
@@ -88,14 +111,17 @@ func fitLines(s string, w, h int) string {
 	return strings.Join(lines, "\n")
 }
 
-func (m *Model) footer() string {
+func (m *Model) footer(status []string) string {
 	var hints string
 	if m.cmd.active {
 		hints = m.cmdlineView()
 	} else {
 		hints = shortHelp(&m.keys, m.top())
 	}
-	return views.Truncate(hints, m.width) + "\n" + views.Truncate(m.line.view(), m.width)
+	if len(status) == 0 {
+		status = []string{theme.Dim.Render("")}
+	}
+	return views.Truncate(hints, m.width) + "\n" + strings.Join(status, "\n")
 }
 
 // shortHelp is the footer's one line of the main keys of the page in front.

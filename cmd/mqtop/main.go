@@ -2,14 +2,13 @@
 package main
 
 import (
-	"crypto/tls"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -95,30 +94,57 @@ func connect(cfg *config.Config, ctx config.Context, km keys.Map, logger *slog.L
 	// Every request has a timeout: 10 s, except the queue list, which may
 	// take 30 s (the management API's paging costs ~10 s at 50,000 queues).
 	timeout, listTimeout := 10*time.Second, 30*time.Second
-	client, err := mgmt.New(mgmt.Options{URLs: ctx.URLs, PrometheusURL: ctx.PrometheusURL, User: ctx.User,
-		Password: ctx.Password, TLS: tlsConf, Timeout: listTimeout, ReadOnly: ctx.ReadOnly})
+	client, err := mgmt.New(mgmt.Options{URLs: ctx.URLs, PrometheusURL: ctx.PrometheusURL, DerivePrometheus: !ctx.PrometheusDisabled,
+		User: ctx.User, Password: ctx.Password, TLS: tlsConf, Timeout: listTimeout, ReadOnly: ctx.ReadOnly})
 	if err != nil {
 		return tui.Deps{}, fmt.Errorf("context %s: %w", ctx.Name, err)
 	}
 	src := &mgmt.AutoSource{Mgmt: mgmt.ManagementSource{C: client}}
-	if !ctx.PrometheusDisabled && ctx.PrometheusURL != "" {
+	if !ctx.PrometheusDisabled {
 		src.Index = &mgmt.IndexSource{C: client}
 	}
-	logger.Info("context", "name", ctx.Name, "management", ctx.URLs, "prometheus", ctx.PrometheusURL, "amqp", ctx.AMQPURL, "read_only", ctx.ReadOnly)
-	// The AMQP connection is dialled when an action first needs it.
-	// TLS for AMQP only with an amqps:// URL: the TLS settings may be there for https management.
-	var amqpTLS *tls.Config
-	if strings.HasPrefix(strings.ToLower(ctx.AMQPURL), "amqps://") {
-		amqpTLS = tlsConf
-	}
-	session := amqp.NewSession(amqp.Config{URL: ctx.AMQPURL, User: ctx.User, Password: ctx.Password, TLS: amqpTLS,
-		ReadOnly: ctx.ReadOnly, AllowBrowse: ctx.AllowBrowse, Timeout: timeout, ConnectionName: "mqtop", Logger: logger})
+	logger.Info("context", "name", ctx.Name, "management", ctx.URLs, "prometheus", orListener(ctx.PrometheusURL, ctx.PrometheusDisabled),
+		"amqp", orListener(ctx.AMQPURL, false), "read_only", ctx.ReadOnly)
+	// The AMQP connection is dialled when an action first needs it, at the
+	// endpoint the broker's listeners name (or the configured one), and only
+	// when the broker there proves to be the management API's cluster.
+	session := amqp.NewSession(amqp.Config{User: ctx.User, Password: ctx.Password, TLS: tlsConf,
+		ReadOnly: ctx.ReadOnly, AllowBrowse: ctx.AllowBrowse, Timeout: timeout, ConnectionName: "mqtop", Logger: logger,
+		Target: amqpTarget(client, ctx.AMQPURL)})
 	return tui.Deps{
 		Context: tui.Context{Name: ctx.Name, Color: ctx.Color, Endpoint: client.Endpoint(), ReadOnly: ctx.ReadOnly, Insecure: ctx.TLS.InsecureSkipVerify},
 		Backend: client, Source: src, Refresh: cfg.Refresh, Timeout: timeout, ListTimeout: listTimeout, Keys: km,
 		Admin: session, AMQP: session, AllowBrowse: ctx.AllowBrowse, Production: ctx.Production,
 		Close: func() { _ = session.Close() },
 	}, nil
+}
+
+// amqpTarget names the AMQP endpoint of the next dial and the cluster that
+// must answer there: the management API's, read fresh for every dial.
+func amqpTarget(client *mgmt.Client, configured string) func(context.Context) (amqp.Target, error) {
+	return func(ctx context.Context) (amqp.Target, error) {
+		id, err := client.Identity(ctx, 0)
+		if err != nil {
+			return amqp.Target{}, fmt.Errorf("cannot check which broker the AMQP endpoint belongs to: %w", err)
+		}
+		t := amqp.Target{URL: configured, Cluster: id.Cluster, Via: mgmt.RedactURL(id.Endpoint)}
+		if t.URL == "" {
+			if t.URL, err = mgmt.ListenerURL(id.Endpoint, id, mgmt.KindAMQP); err != nil {
+				return t, err
+			}
+		}
+		return t, nil
+	}
+}
+
+func orListener(u string, disabled bool) string {
+	switch {
+	case disabled:
+		return "disabled"
+	case u == "":
+		return "from the broker's listeners"
+	}
+	return config.RedactURL(u)
 }
 
 // openLog writes to the log file with --debug, and nowhere otherwise: the

@@ -20,12 +20,12 @@
 // exception is --read-only, which stays on for every context because it can
 // only make mqtop safer.
 //
-// # Defaults and derivation
+// # Defaults
 //
-// Management defaults to http://localhost:15672 as guest/guest. The AMQP URL
-// is derived from the first management URL (same host, amqp:5672, or
-// amqps:5671 for https) and the Prometheus URL likewise (http:15692 or
-// https:15691); each can be set per context. Derived and configured URLs
+// Management defaults to http://localhost:15672 as guest/guest. The AMQP and
+// Prometheus URLs stay empty unless configured: mqtop then takes their ports
+// from the listeners the broker itself reports, on the management host, and
+// checks the broker's identity there (no port is assumed). Configured URLs
 // never carry credentials: use Context.User and Context.Password.
 //
 // # Passwords
@@ -83,8 +83,8 @@ type TLS struct {
 type Context struct {
 	Name               string
 	URLs               []string // management endpoints, failover order; no credentials
-	AMQPURL            string   // no credentials
-	PrometheusURL      string   // "" when PrometheusDisabled
+	AMQPURL            string   // no credentials; "" = the broker's own listener
+	PrometheusURL      string   // "" = the broker's own listener (or none when PrometheusDisabled)
 	PrometheusDisabled bool
 	User               string
 	Password           string

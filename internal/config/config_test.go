@@ -75,8 +75,7 @@ func TestDefaults(t *testing.T) {
 	h := newHarness(t)
 	cfg := h.mustLoad()
 	want := Context{
-		Name: "default", URLs: []string{"http://localhost:15672"}, AMQPURL: "amqp://localhost:5672",
-		PrometheusURL: "http://localhost:15692", User: "guest", Password: "guest", Source: SourceFlags,
+		Name: "default", URLs: []string{"http://localhost:15672"}, User: "guest", Password: "guest", Source: SourceFlags,
 	}
 	if !reflect.DeepEqual(cfg.Context, want) {
 		t.Errorf("context:\n got %#v\nwant %#v", cfg.Context, want)
@@ -92,22 +91,24 @@ func TestDefaults(t *testing.T) {
 	}
 }
 
-func TestDerivation(t *testing.T) {
-	cases := []struct{ url, mgmt, amqp, prom string }{
-		{"http://rabbit:15672", "http://rabbit:15672", "amqp://rabbit:5672", "http://rabbit:15692"},
-		{"https://rabbit.example.com:15671", "https://rabbit.example.com:15671", "amqps://rabbit.example.com:5671", "https://rabbit.example.com:15691"},
-		{"HTTPS://rabbit", "https://rabbit", "amqps://rabbit:5671", "https://rabbit:15691"},
-		{"http://[::1]:15672/", "http://[::1]:15672", "amqp://[::1]:5672", "http://[::1]:15692"},
-		{"http://rabbit:15672/api/", "http://rabbit:15672", "amqp://rabbit:5672", "http://rabbit:15692"},
-		{"http://rabbit:15672/#/queues", "http://rabbit:15672", "amqp://rabbit:5672", "http://rabbit:15692"},
-		{"http://lb/rabbitmq", "http://lb/rabbitmq", "amqp://lb:5672", "http://lb:15692"},
+// TestURLCleaning: management URLs are cleaned, and no AMQP or Prometheus
+// URL is guessed from them (the broker's listeners say, at run time).
+func TestURLCleaning(t *testing.T) {
+	cases := []struct{ url, mgmt string }{
+		{"http://rabbit:15672", "http://rabbit:15672"},
+		{"https://rabbit.example.com:15671", "https://rabbit.example.com:15671"},
+		{"HTTPS://rabbit", "https://rabbit"},
+		{"http://[::1]:15672/", "http://[::1]:15672"},
+		{"http://rabbit:15672/api/", "http://rabbit:15672"},
+		{"http://rabbit:15672/#/queues", "http://rabbit:15672"},
+		{"http://lb/rabbitmq", "http://lb/rabbitmq"},
 	}
 	for _, c := range cases {
 		t.Run(c.url, func(t *testing.T) {
 			cfg := newHarness(t).mustLoad("--url", c.url)
 			got := cfg.Context
-			if !slices.Equal(got.URLs, []string{c.mgmt}) || got.AMQPURL != c.amqp || got.PrometheusURL != c.prom {
-				t.Errorf("got %q %q %q, want %q %q %q", got.URLs, got.AMQPURL, got.PrometheusURL, c.mgmt, c.amqp, c.prom)
+			if !slices.Equal(got.URLs, []string{c.mgmt}) || got.AMQPURL != "" || got.PrometheusURL != "" || got.PrometheusDisabled {
+				t.Errorf("got %q %q %q %v, want %q and no AMQP or Prometheus URL", got.URLs, got.AMQPURL, got.PrometheusURL, got.PrometheusDisabled, c.mgmt)
 			}
 		})
 	}
@@ -130,7 +131,7 @@ contexts:
 		t.Errorf("a: %q %q", c.AMQPURL, c.PrometheusURL)
 	}
 	cfg = h.mustLoad("--context", "b")
-	if c := cfg.Context; !c.PrometheusDisabled || c.PrometheusURL != "" || c.AMQPURL != "amqps://b:5671" {
+	if c := cfg.Context; !c.PrometheusDisabled || c.PrometheusURL != "" || c.AMQPURL != "" {
 		t.Errorf("b: disabled=%v %q %q", c.PrometheusDisabled, c.PrometheusURL, c.AMQPURL)
 	}
 	// A Prometheus URL given on the command line re-enables what the file disabled.
@@ -230,7 +231,6 @@ contexts:
 	c := cfg.Context
 	want := Context{
 		Name: "prod", URLs: []string{"https://rabbit-1:15671", "https://rabbit-2:15671"},
-		AMQPURL: "amqps://rabbit-1:5671", PrometheusURL: "https://rabbit-1:15691",
 		User: "admin", Password: "s3cret",
 		TLS:      TLS{CAFile: filepath.Join(dir, "certs/ca.pem"), CertFile: "/abs/client.pem", KeyFile: filepath.Join(h.opts.HomeDir, "client.key"), ServerName: "rabbit.internal"},
 		ReadOnly: true, AllowBrowse: true, Production: true, Color: "#ff5577", VHost: "orders", Source: SourceConfig,
@@ -562,7 +562,7 @@ func TestHelpVersionDebug(t *testing.T) {
 func TestSeveralURLs(t *testing.T) {
 	h := newHarness(t)
 	c := h.mustLoad("--url", "http://a:15672,http://b:15672", "--url", "http://c:15672").Context
-	if !slices.Equal(c.URLs, []string{"http://a:15672", "http://b:15672", "http://c:15672"}) || c.AMQPURL != "amqp://a:5672" {
+	if !slices.Equal(c.URLs, []string{"http://a:15672", "http://b:15672", "http://c:15672"}) || c.AMQPURL != "" {
 		t.Errorf("flags: %q %q", c.URLs, c.AMQPURL)
 	}
 	h.env["MQTOP_URL"] = "https://x, https://y"

@@ -3,7 +3,6 @@ package config
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"path/filepath"
 	"slices"
@@ -11,7 +10,7 @@ import (
 	"strings"
 )
 
-// Built-in defaults, also the base of every derived URL.
+// Built-in defaults.
 const (
 	DefaultURL      = "http://localhost:15672"
 	DefaultUser     = "guest"
@@ -113,35 +112,16 @@ func resolve(name, source string, layers ...layer) (Context, error) {
 	if len(c.URLs) == 0 {
 		return c, fmt.Errorf("context %q has no management URL", name)
 	}
-	first, _ := url.Parse(c.URLs[0])
-	if c.AMQPURL == "" {
-		c.AMQPURL = deriveAMQP(first)
-	}
+	// An empty AMQP or Prometheus URL means: the port the answering node
+	// lists among its listeners, on the management host (found and checked
+	// against the broker's identity at run time, not guessed here).
 	if c.PrometheusDisabled {
 		c.PrometheusURL = ""
-	} else if c.PrometheusURL == "" {
-		c.PrometheusURL = derivePrometheus(first)
 	}
 	if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
 		return c, fmt.Errorf("context %q: cert_file and key_file must be set together", name)
 	}
 	return c, nil
-}
-
-// deriveAMQP maps the management URL to the broker's AMQP listener on the
-// same host: the ports are RabbitMQ's defaults, not the management port.
-func deriveAMQP(mgmt *url.URL) string {
-	if mgmt.Scheme == "https" {
-		return "amqps://" + net.JoinHostPort(mgmt.Hostname(), "5671")
-	}
-	return "amqp://" + net.JoinHostPort(mgmt.Hostname(), "5672")
-}
-
-func derivePrometheus(mgmt *url.URL) string {
-	if mgmt.Scheme == "https" {
-		return "https://" + net.JoinHostPort(mgmt.Hostname(), "15691")
-	}
-	return "http://" + net.JoinHostPort(mgmt.Hostname(), "15692")
 }
 
 type urlKind struct {

@@ -31,8 +31,8 @@ func newFlagSet(f *flagValues) *pflag.FlagSet {
 	fs.Usage = func() {}
 	fs.SortFlags = false
 	fs.StringSliceVar(&f.urls, "url", nil, "management `URL`; repeat or comma-separate for failover (default http://localhost:15672)")
-	fs.StringVar(&f.amqpURL, "amqp-url", "", "AMQP `URL` (default derived from the management URL)")
-	fs.StringVar(&f.promURL, "prometheus-url", "", "Prometheus `URL` (default derived from the management URL)")
+	fs.StringVar(&f.amqpURL, "amqp-url", "", "AMQP `URL` (default: the broker's own AMQP listener, on the management host)")
+	fs.StringVar(&f.promURL, "prometheus-url", "", "Prometheus `URL` (default: the broker's own Prometheus listener, on the management host)")
 	fs.BoolVar(&f.noProm, "no-prometheus", false, "do not use the Prometheus endpoint")
 	fs.StringVar(&f.user, "user", "", "user `NAME` (default guest)")
 	fs.StringVar(&f.passFile, "password-file", "", "read the password from `FILE`")
