@@ -63,3 +63,26 @@ func (s *Session) DeleteQueue(ctx context.Context, vhost, queue string, ifUnused
 	s.ForgetNearLimit(vhost, queue)
 	return n, nil
 }
+
+// QueueState is what a passive queue.declare answers: exact at the moment
+// of asking, where the management API's figures lag by a statistics
+// interval (5 s by default).
+type QueueState struct {
+	Ready, Consumers int
+}
+
+// Inspect reads a queue's ready count and consumer count with a passive
+// queue.declare on a channel of its own. It changes nothing, so read-only
+// mode allows it. Streams are not asked: their declare-ok counts nothing.
+func (s *Session) Inspect(ctx context.Context, vhost, queue string) (QueueState, error) {
+	vhost = normVHost(vhost)
+	ctx, cancel := s.bounded(ctx, 0)
+	defer cancel()
+	var st QueueState
+	err := s.withChannel(ctx, vhost, fmt.Sprintf("inspect queue %q", queue), func(ctx context.Context, ch *achan) error {
+		q, err := ch.QueueDeclarePassive(queue, false, false, false, false, nil)
+		st = QueueState{Ready: q.Messages, Consumers: q.Consumers}
+		return err
+	})
+	return st, err
+}

@@ -133,3 +133,32 @@ func TestRPCAgainstDemoResponder(t *testing.T) {
 		time.Sleep(300 * time.Millisecond) // the demo is still declaring rpc_queue
 	}
 }
+
+// Inspect answers what the queue holds now, before the management API's
+// statistics catch up, and in read-only mode too (it changes nothing).
+func TestInspectIsExactAtOnce(t *testing.T) {
+	env := testenv.Broker(t)
+	vh := testenv.VHost(t)
+	testenv.DeclareQueue(t, env, vh, "work", nil)
+	testenv.Publish(t, env, vh, "", "work", numbered(7)...)
+	testenv.Hold(t, env, vh, "work", 2) // a consumer holding 2 unacked
+	s := newSession(t)
+	st, err := s.Inspect(testCtx(t), vh, "work")
+	if err != nil || st.Ready != 5 || st.Consumers != 1 {
+		t.Fatalf("inspect: %+v %v, want 5 ready and 1 consumer", st, err)
+	}
+	if _, err := s.Purge(testCtx(t), vh, "work"); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := s.Inspect(testCtx(t), vh, "work"); err != nil || st.Ready != 0 {
+		t.Fatalf("right after the purge: %+v %v, want 0 ready", st, err)
+	}
+	if _, err := s.Inspect(testCtx(t), vh, "missing"); Code(err) != 404 {
+		t.Fatalf("inspect of a missing queue: %v", err)
+	}
+	ro := NewSession(Config{URL: env.AMQPURL, User: env.User, Password: env.Password, ReadOnly: true})
+	t.Cleanup(func() { _ = ro.Close() })
+	if _, err := ro.Inspect(testCtx(t), vh, "work"); err != nil {
+		t.Fatalf("read-only inspect: %v", err)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -39,6 +40,9 @@ type Options struct {
 	TLS              *tls.Config
 	Timeout          time.Duration // per request; default 10s
 	ReadOnly         bool
+	// Logger, when set, gets every failed request: method, URL (never a
+	// credential), status or transport error, and how long it took.
+	Logger *slog.Logger
 }
 
 // Client is safe for concurrent use.
@@ -52,6 +56,7 @@ type Client struct {
 	readOnly   bool
 	transport  *http.Transport
 	current    atomic.Int32
+	log        *slog.Logger
 
 	idMu  sync.Mutex
 	ident Identity
@@ -88,9 +93,13 @@ func New(o Options) (*Client, error) {
 		IdleConnTimeout:     90 * time.Second,
 		ForceAttemptHTTP2:   false,
 	}
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	return &Client{
 		urls: urls, promURL: strings.TrimRight(o.PrometheusURL, "/"), promDerive: o.DerivePrometheus, user: o.User, password: o.Password,
-		timeout: o.Timeout, readOnly: o.ReadOnly, transport: tr,
+		timeout: o.Timeout, readOnly: o.ReadOnly, transport: tr, log: log,
 	}, nil
 }
 
@@ -178,7 +187,13 @@ func (c *Client) send(ctx context.Context, method, path string, body any) error 
 	return c.do(cctx, method, c.Endpoint()+"/api/"+path, r, nil)
 }
 
-func (c *Client) do(ctx context.Context, method, u string, body io.Reader, v any) error {
+func (c *Client) do(ctx context.Context, method, u string, body io.Reader, v any) (err error) {
+	start, status := time.Now(), 0
+	defer func() {
+		if err != nil {
+			c.logFailure(ctx, method, u, status, err, time.Since(start))
+		}
+	}()
 	req, err := http.NewRequestWithContext(ctx, method, u, body)
 	if err != nil {
 		return err
@@ -193,6 +208,7 @@ func (c *Client) do(ctx context.Context, method, u string, body io.Reader, v any
 		return redactErr(err)
 	}
 	defer resp.Body.Close()
+	status = resp.StatusCode
 	if resp.StatusCode >= 300 {
 		return decodeHTTPError(resp)
 	}
@@ -204,6 +220,28 @@ func (c *Client) do(ctx context.Context, method, u string, body io.Reader, v any
 		return fmt.Errorf("decode %s: %w", RedactURL(u), err)
 	}
 	return nil
+}
+
+// logFailure logs a failed request: its method, URL without credentials,
+// the status (0 when there was no answer), the cause and the time taken.
+// The request's headers are never logged (Authorization carries the
+// password). A 404 (a queue deleted since the index) and a request
+// cancelled by its caller are routine, so Debug; the rest Warn.
+func (c *Client) logFailure(ctx context.Context, method, u string, status int, err error, took time.Duration) {
+	level := slog.LevelWarn
+	if status == http.StatusNotFound || errors.Is(err, context.Canceled) {
+		level = slog.LevelDebug
+	}
+	attrs := []any{"method", method, "url", RedactURL(u)}
+	if status != 0 {
+		attrs = append(attrs, "status", status)
+	}
+	attrs = append(attrs, "error", redactErr(err).Error())
+	if he := (*HTTPError)(nil); errors.As(err, &he) && he.Reason != "" {
+		attrs = append(attrs, "reason", he.Reason) // the broker's own words
+	}
+	attrs = append(attrs, "took", took.Round(time.Microsecond))
+	c.log.Log(ctx, level, "request failed", attrs...)
 }
 
 // HTTPError is a non-2xx answer from the management API.

@@ -75,14 +75,21 @@ func (r Rate) MarshalJSON() ([]byte, error) {
 	return strconv.AppendFloat(nil, r.PerSec, 'f', -1, 64), nil
 }
 
-// rateDetails is the broker's {"rate": x} object.
+// rateDetails is the broker's {"rate": x, "avg_rate": y} object; avg_rate
+// is there when the request asked for a window (rateWindow).
 type rateDetails struct {
-	Rate Rate `json:"rate"`
+	Rate    Rate `json:"rate"`
+	AvgRate Rate `json:"avg_rate"`
 }
 
+// get prefers the average over the window: the instantaneous rate is the
+// difference of the last two statistics samples, 0 between emissions.
 func (d *rateDetails) get() Rate {
 	if d == nil {
 		return Rate{}
+	}
+	if d.AvgRate.OK {
+		return d.AvgRate
 	}
 	return d.Rate
 }

@@ -68,7 +68,7 @@ type rawOverview struct {
 // Overview reads GET /api/overview.
 func (c *Client) Overview(ctx context.Context) (Overview, error) {
 	var raw json.RawMessage
-	if err := c.getJSON(ctx, "overview", nil, &raw); err != nil {
+	if err := c.getJSON(ctx, "overview", withRateWindow(url.Values{}), &raw); err != nil {
 		return Overview{}, fmt.Errorf("read overview: %w", err)
 	}
 	o, err := decodeOverview(raw)

@@ -100,13 +100,17 @@ func (c *Client) scrapeQueueIndex(ctx context.Context, vhost string, prev []Inde
 	// require them they are the management ones.
 	req.SetBasicAuth(c.user, c.password)
 	req.Header.Set("Accept", "text/plain")
+	start := time.Now()
 	resp, err := (&http.Client{Transport: c.transport}).Do(req)
 	if err != nil {
+		c.logFailure(ctx, http.MethodGet, u, 0, err, time.Since(start))
 		return nil, id, fmt.Errorf("scrape prometheus: %w", redactErr(err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, id, fmt.Errorf("scrape prometheus at %s: %w", RedactURL(endpoint), &HTTPError{Status: resp.StatusCode})
+		err := &HTTPError{Status: resp.StatusCode}
+		c.logFailure(ctx, http.MethodGet, u, resp.StatusCode, err, time.Since(start))
+		return nil, id, fmt.Errorf("scrape prometheus at %s: %w", RedactURL(endpoint), err)
 	}
 	idx, who, err := parseQueueIndex(resp.Body, prev)
 	if err != nil {

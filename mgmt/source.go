@@ -213,10 +213,36 @@ func (s *IndexSource) QueuePage(ctx context.Context, q QueueQuery) (QueuePage, e
 	end := clamp(page.Offset+q.Limit, page.Offset, len(rows))
 	window := rows[page.Offset:end]
 	page.Queues, err = s.details(ctx, window)
+	if q.Track != nil {
+		page.Tracked = trackInIndex(*q.Track, idx, rows)
+		if q.VHost != "" && q.Track.VHost != q.VHost {
+			page.Tracked.Gone, page.Tracked.Unmatched = false, true
+		}
+	}
 	if scrapeLater != nil {
 		scrapeLater()
 	}
 	return page, err
+}
+
+// trackInIndex ranks the tracked queue in the sorted view: the index knows
+// every queue's position, so the cursor's window can follow it anywhere.
+func trackInIndex(ref QueueRef, idx, rows []IndexEntry) *Tracked {
+	t := &Tracked{Ref: ref, Rank: -1}
+	for i := range rows {
+		if rows[i].Name == ref.Name && rows[i].VHost == ref.VHost {
+			t.Rank = i
+			return t
+		}
+	}
+	t.Gone = true
+	for i := range idx {
+		if idx[i].Name == ref.Name && idx[i].VHost == ref.VHost {
+			t.Gone, t.Unmatched = false, true
+			break
+		}
+	}
+	return t
 }
 
 // sortedView filters and sorts the index for q, or reuses the last result

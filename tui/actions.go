@@ -34,10 +34,11 @@ type pendingAction struct {
 
 // MutationFinished reports any mutation's outcome.
 type MutationFinished struct {
-	What  string // e.g. `purge queue "orders" in vhost "/"`
-	Done  string // what to tell the operator on success
-	Err   error
-	Polls bool // poll at once after it
+	VHost, Queue string // the queue it changed, read again at once
+	What         string // e.g. `purge queue "orders" in vhost "/"`
+	Done         string // what to tell the operator on success
+	Err          error
+	Polls        bool // poll at once after it
 }
 
 func target(vhost, name string) string {
@@ -109,7 +110,8 @@ func (m *Model) answered(a views.ConfirmAnswered) tea.Cmd {
 			defer cancel()
 			n, err := admin.Purge(ctx, act.vhost, act.name)
 			log.Info("mutation", "action", "purge", "vhost", act.vhost, "queue", act.name, "purged", n, "err", err)
-			return MutationFinished{What: what, Done: fmt.Sprintf("purged %s messages from %s", humanize.Comma(int64(n)), target(act.vhost, act.name)), Err: err, Polls: true}
+			return MutationFinished{VHost: act.vhost, Queue: act.name, What: what,
+				Done: fmt.Sprintf("purged %s messages from %s", humanize.Comma(int64(n)), target(act.vhost, act.name)), Err: err, Polls: true}
 		}
 	case "delete":
 		ifEmpty, ifUnused := a.Options[0].On, a.Options[1].On
@@ -138,6 +140,7 @@ func (m *Model) finished(f MutationFinished) tea.Cmd {
 	if f.Polls {
 		cmds = append(cmds, m.startPoll())
 	}
+	cmds = append(cmds, m.inspect(f.VHost, f.Queue))
 	return tea.Batch(cmds...)
 }
 

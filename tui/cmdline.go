@@ -12,10 +12,14 @@ import (
 )
 
 // viewAliases maps what may be typed after ':' to a view. Only views that
-// exist are listed, so completion never offers a dead end.
+// exist are listed, so completion never offers a dead end. ":q" is not
+// one of them: it quits, as in vim and k9s.
 var viewAliases = map[string]string{
-	"q": "queues", "queue": "queues", "queues": "queues",
+	"qu": "queues", "queue": "queues", "queues": "queues",
 }
+
+// quitCommands leave mqtop.
+var quitCommands = []string{"q", "quit", "q!"}
 
 // cmdline is the ':' prompt with tab completion.
 type cmdline struct {
@@ -28,7 +32,7 @@ type cmdline struct {
 func newCmdline() cmdline {
 	in := textinput.New()
 	in.Prompt = ":"
-	in.Placeholder = "queues | vhost NAME | ctx NAME | quit"
+	in.Placeholder = "queues | vhost NAME | ctx NAME | q(uit)"
 	return cmdline{input: in}
 }
 
@@ -49,7 +53,7 @@ func (m *Model) completions(in string) []string {
 	for alias := range viewAliases {
 		cands = append(cands, alias)
 	}
-	cands = append(cands, "quit", "vhost")
+	cands = append(cands, "q", "quit", "vhost")
 	for _, v := range m.vhosts {
 		cands = append(cands, "vhost "+v)
 	}
@@ -117,7 +121,7 @@ func (m *Model) execute(line string) (tea.Cmd, string) {
 	switch {
 	case line == "":
 		return nil, ""
-	case word == "quit" || word == "q!":
+	case contains(quitCommands, word):
 		return tea.Quit, ""
 	case word == "vhost":
 		if arg != "" && m.vhosts != nil && !contains(m.vhosts, arg) {
@@ -154,15 +158,29 @@ func (m *Model) switchContext(name string) (tea.Cmd, string) {
 	if err != nil {
 		return nil, err.Error()
 	}
+	poll := m.adopt(d, false)
+	return tea.Batch(m.info("context %s", name), poll), ""
+}
+
+// adopt makes d the model's dependencies and polls with them: the old
+// clients' connections close and the screen starts afresh, except, with
+// keep (a new password for the same context), the queue list's scope,
+// order and filter, the session's history and the refresh interval.
+func (m *Model) adopt(d Deps, keep bool) tea.Cmd {
 	m.Close()
 	fresh := New(d)
 	fresh.width, fresh.height = m.width, m.height
 	fresh.remembered, fresh.actionSeq = m.remembered, m.actionSeq
-	// Keep the counters so a poll still running for the old context is dropped.
-	fresh.seq, fresh.tickGen = m.seq, m.tickGen
+	// Keep the counters so a poll still running for the old clients is
+	// dropped, and move past the tick they armed.
+	fresh.seq, fresh.tickGen = m.seq, m.tickGen+1
+	if keep {
+		fresh.queues, fresh.book, fresh.totals = m.queues, m.book, m.totals
+		fresh.vhosts, fresh.exchanges, fresh.interval = m.vhosts, m.exchanges, m.interval
+	}
 	fresh.layout()
 	*m = *fresh
-	return tea.Batch(m.info("context %s", name), m.startPoll()), ""
+	return m.startPoll()
 }
 
 func (m *Model) cmdlineView() string {

@@ -79,11 +79,11 @@ func (m *Model) header() string {
 		}
 	}
 
-	l2 := fmt.Sprintf("%s %s  %s %s  %s %s %%s  %s %s  %s %s  %s %s",
+	l2 := fmt.Sprintf("%s %s  %s %s  %s %s %%s  %s %s  %s %s  %s %s %s",
 		theme.Label.Render("ready"), views.FmtCount(o.Ready), theme.Label.Render("unacked"), views.FmtCount(o.Unacked),
 		theme.Label.Render("total"), views.FmtCount(o.Messages),
 		theme.Label.Render("publish/s"), views.FmtRate(o.PublishRate), theme.Label.Render("deliver/s"), views.FmtRate(o.DeliverRate),
-		theme.Label.Render("ack/s"), views.FmtRate(o.AckRate))
+		theme.Label.Render("ack/s"), views.FmtRate(o.AckRate), theme.Dim.Render("("+views.FmtDuration(mgmt.RateWindow)+" avg)"))
 	// The sparkline takes what room the numbers leave, up to 20 cells.
 	room := min(20, m.width-lipgloss.Width(fmt.Sprintf(l2, ""))-1)
 	spark := views.Sparkline(m.totals.Get("").Values(func(s history.Sample) float64 { return s.Messages }), max(room, 0))
@@ -114,16 +114,24 @@ func alarms(nodes []mgmt.Node) []string {
 }
 
 // freshness says how old the data is and how fast the API answers, or why
-// it is stale.
+// it is stale: as much of the cause as the room the header line's other
+// parts leave (noteTrouble says it whole in the status line when that is
+// not enough).
 func (m *Model) freshness() string {
+	if m.measuring {
+		return ""
+	}
+	fit := m.fitFresh
 	switch {
+	case m.refused:
+		return theme.Error.Render(fit(m.refusal() + " — " + m.refusalKeys()))
 	case !m.everGood && m.lastErr != nil:
-		return theme.Error.Render("cannot reach " + views.Clean(m.deps.Context.Endpoint) + ": " + short(m.lastErr) + " — retrying")
+		return theme.Error.Render(fit(m.unreachable()))
 	case !m.everGood:
 		return theme.Dim.Render("connecting…")
 	case m.lastErr != nil:
 		age := time.Since(m.lastGood)
-		return theme.Warning.Render(fmt.Sprintf("stale %s: %s", views.FmtDuration(age), short(m.lastErr)))
+		return theme.Warning.Render(fit(fmt.Sprintf("stale %s: %s", views.FmtDuration(age), views.Clean(m.lastErr.Error()))))
 	}
 	return theme.Dim.Render(fmt.Sprintf("api %s · every %s", views.FmtDuration(m.lastTook), views.FmtDuration(m.interval)))
 }

@@ -362,14 +362,16 @@ func (m *Model) progressed(p actionProgress) tea.Cmd {
 
 func (m *Model) actionFinished(d actionDone) tea.Cmd {
 	m.cancelAction = nil
+	var inspect tea.Cmd
 	if m.action != nil && m.action.ID == d.id {
 		m.action.Finished(d.lines, d.failed)
+		inspect = m.inspect(m.action.VHost, m.action.Queue) // the queue the form was opened on
 	}
 	if d.failed {
 		m.errorf("%s", d.status)
-		return m.startPoll()
+		return tea.Batch(m.startPoll(), inspect)
 	}
-	return tea.Batch(m.info("%s", d.status), m.startPoll())
+	return tea.Batch(m.info("%s", d.status), m.startPoll(), inspect)
 }
 
 func (m *Model) browsed(d browseDone) tea.Cmd {
@@ -387,5 +389,9 @@ func (m *Model) browsed(d browseDone) tea.Cmd {
 	m.stack[len(m.stack)-1] = pageMessages // the result replaces the setup form
 	m.action = nil
 	m.layout()
-	return m.startPoll()
+	var inspect tea.Cmd
+	if d.kind != amqp.Stream { // a stream browse changes nothing, and its declare-ok counts nothing
+		inspect = m.inspect(d.vhost, d.queue)
+	}
+	return tea.Batch(m.startPoll(), inspect)
 }

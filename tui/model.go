@@ -21,6 +21,7 @@ import (
 // Context describes the cluster mqtop is connected to, for the header.
 type Context struct {
 	Name, Color, Endpoint string
+	User                  string // the management user, to name it when refused
 	ReadOnly, Insecure    bool
 }
 
@@ -37,6 +38,9 @@ type Deps struct {
 	Contexts    []string
 	// Switch connects to another context for :ctx; nil disables it.
 	Switch func(name string) (Deps, error)
+	// Reauth rebuilds this context's clients with another password, typed
+	// after a 401; nil disables the prompt. The password goes nowhere else.
+	Reauth func(password string) (Deps, error)
 	// Admin performs queue mutations; nil when there is no AMQP session.
 	Admin QueueAdmin
 	// AMQP publishes, browses and makes test RPCs; nil without a session.
@@ -78,6 +82,15 @@ type Model struct {
 	lastGood, lastAt time.Time
 	lastErr          error
 	everGood         bool
+	// refused is the management API's 401 to the overview: polling stops
+	// (the same password would be refused again) until ctrl+r or r.
+	refused bool
+	// troubleSaid is the poll failure last said in the status line, so a
+	// cause the header cannot show whole is said once, not on every poll.
+	troubleSaid, troubleLine string
+	// measuring is set on a copy of the model that draws the header without
+	// the freshness text, to measure the room left for it.
+	measuring bool
 
 	// Last good data.
 	overview mgmt.Overview
@@ -86,6 +99,8 @@ type Model struct {
 	// amqpRefused is the session's refusal of an AMQP endpoint that proved
 	// to be another broker's, read after each poll for the header.
 	amqpRefused error
+	// exact holds counts read right after an action (see exact.go).
+	exact map[string]exactCounts
 
 	book   *history.Book
 	totals *history.Book
@@ -109,6 +124,7 @@ type Model struct {
 	exchanges    map[string][]string
 
 	cmd    cmdline
+	pw     *views.PasswordPrompt // ctrl+r: the password prompt, when open
 	line   statusLine
 	vhosts []string
 }
@@ -126,7 +142,7 @@ func New(d Deps) *Model {
 	}
 	m := &Model{deps: d, keys: d.Keys, interval: d.Refresh,
 		book: history.NewBook(600, 5000), totals: history.NewBook(600, 1),
-		remembered: map[string]map[string]string{}, exchanges: map[string][]string{}}
+		remembered: map[string]map[string]string{}, exchanges: map[string][]string{}, exact: map[string]exactCounts{}}
 	if d.Context.ReadOnly {
 		m.keys.ReadOnly()
 	}
@@ -162,6 +178,9 @@ func (m *Model) startPoll() tea.Cmd {
 }
 
 func (m *Model) scheduleTick() tea.Cmd {
+	if m.refused {
+		return nil // no retry storm: a refused password stays refused
+	}
 	m.tickGen++
 	gen := m.tickGen
 	d := nextDelay(m.interval, m.lastTook, m.failures)
@@ -176,11 +195,20 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.layout()
+		m.noteTrouble()
 		return m, nil
 	case tea.KeyPressMsg:
 		return m, m.handleKey(msg)
 	case SnapshotLoaded:
-		return m, m.applySnapshot(msg)
+		m.noteRefusal(msg)
+		cmd := m.applySnapshot(msg)
+		m.noteTrouble()
+		return m, cmd
+	case tea.PasteMsg:
+		if m.pw != nil {
+			return m, m.pw.Paste(msg)
+		}
+		return m, nil
 	case tickMsg:
 		if msg.gen != m.tickGen {
 			return m, nil
@@ -201,6 +229,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case views.QueryChanged:
 		return m, m.startPoll()
+	case views.FilterTyped:
+		return m, m.queues.FilterPaused(msg)
+	case queueInspected:
+		return m, m.inspected(msg)
 	case views.OpenQueueRequested:
 		m.detail = views.NewQueueDetail(&m.keys, msg.VHost, msg.Name)
 		m.push(pageDetail)
@@ -292,6 +324,9 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	if m.dialog != nil {
 		return m.dialog.Update(msg)
 	}
+	if m.pw != nil {
+		return m.updatePassword(msg)
+	}
 	if m.cmd.active {
 		return m.updateCmdline(msg)
 	}
@@ -312,6 +347,8 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case key.Matches(msg, k.StatusMessage.Binding):
 		return m.openStatus(status)
+	case key.Matches(msg, k.Password.Binding):
+		return m.openPassword()
 	case key.Matches(msg, k.Refresh.Binding):
 		return tea.Batch(m.info("refreshing"), m.startPoll())
 	case key.Matches(msg, k.Faster.Binding):

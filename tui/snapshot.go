@@ -47,11 +47,28 @@ func (m *Model) applySnapshot(s SnapshotLoaded) tea.Cmd {
 			m.errorf("%s", d) // in full, once: the header has room for a badge only
 		}
 		m.status = s.Status
-		m.queues.SetPage(*s.Page, m.record(s.At, s.Page.Queues))
+		exact := m.patchExact(s.Page.Queues, s.At)
+		info := m.record(s.At, s.Page.Queues)
+		for k := range exact {
+			r := info[k]
+			r.Exact = true
+			info[k] = r
+		}
+		refetch, note := m.queues.SetPage(*s.Page, info)
+		if note != "" {
+			cmds = append(cmds, m.info("%s", note))
+		}
+		if refetch {
+			m.pending = true // the chosen queue moved off the window: fetch where it is now
+		}
 	}
 	if s.Detail != nil && m.detail != nil && s.Detail.VHost == m.detail.VHost && s.Detail.Name == m.detail.Name {
-		info := m.record(s.At, []mgmt.Queue{*s.Detail})
-		m.detail.SetData(*s.Detail, s.DetailBindings, m.book.Get(s.Detail.Key()), info[s.Detail.Key()])
+		dq := []mgmt.Queue{*s.Detail}
+		exact := m.patchExact(dq, s.At)
+		info := m.record(s.At, dq)
+		r := info[dq[0].Key()]
+		r.Exact = exact[dq[0].Key()]
+		m.detail.SetData(dq[0], s.DetailBindings, m.book.Get(dq[0].Key()), r)
 	}
 	cmds = append(cmds, m.scheduleTick())
 	if m.pending {
@@ -61,6 +78,21 @@ func (m *Model) applySnapshot(s SnapshotLoaded) tea.Cmd {
 		cmds = append(cmds, clock())
 	}
 	return tea.Batch(cmds...)
+}
+
+// patchExact applies exact counts to the queues (in place) and returns the
+// keys it patched.
+func (m *Model) patchExact(qs []mgmt.Queue, now time.Time) map[string]bool {
+	out := map[string]bool{}
+	if len(m.exact) == 0 {
+		return out
+	}
+	for i := range qs {
+		if m.applyExact(&qs[i], now) {
+			out[qs[i].Key()] = true
+		}
+	}
+	return out
 }
 
 // record adds the queues to the session history and derives each row's
@@ -76,7 +108,7 @@ func (m *Model) record(at time.Time, qs []mgmt.Queue) map[string]views.RowInfo {
 			Unacked: float64(q.Unacked.Or(0)), In: rateOrNaN(q.PublishRate), Out: rateOrNaN(q.DeliverRate)})
 		s := m.book.Get(k)
 		info := views.RowInfo{Trend: s.Trend(trendWindow)}
-		if r, ok := s.NetRate(); ok {
+		if r, ok := s.NetRate(mgmt.RateWindow); ok {
 			info.NetRate = mgmt.R(r)
 		}
 		info.UnackedStuck = unackedStuck(s, q)

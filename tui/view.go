@@ -31,6 +31,9 @@ func (m *Model) layout() {
 	if m.messages != nil {
 		m.messages.SetSize(m.width, bodyH)
 	}
+	if m.pw != nil {
+		m.pw.SetWidth(m.width)
+	}
 }
 
 // bodyHeight is what the header, the rule, the key hints and status lines
@@ -88,6 +91,9 @@ func (m *Model) Render() string {
 	if m.dialog != nil {
 		body = lipgloss.Place(m.width, bodyH, lipgloss.Center, lipgloss.Center, m.dialog.View())
 	}
+	if m.pw != nil {
+		body = lipgloss.Place(m.width, bodyH, lipgloss.Center, lipgloss.Center, m.pw.View())
+	}
 	body = fitLines(body, m.width, bodyH)
 	rule := theme.Dim.Render(strings.Repeat("─", m.width))
 	parts := []string{m.header(), rule, body, m.footer(status)}
@@ -113,10 +119,15 @@ func fitLines(s string, w, h int) string {
 
 func (m *Model) footer(status []string) string {
 	var hints string
-	if m.cmd.active {
+	switch {
+	case m.cmd.active:
 		hints = m.cmdlineView()
-	} else {
-		hints = shortHelp(&m.keys, m.top())
+	case m.pw != nil:
+		hints = renderHints(m.pw.Hints(), m.width)
+	case m.top() == pageAction && m.action != nil:
+		hints = renderHints(m.action.Hints(), m.width)
+	default:
+		hints = renderHints(shortHelp(&m.keys, m.top()), m.width)
 	}
 	if len(status) == 0 {
 		status = []string{theme.Dim.Render("")}
@@ -124,28 +135,81 @@ func (m *Model) footer(status []string) string {
 	return views.Truncate(hints, m.width) + "\n" + strings.Join(status, "\n")
 }
 
-// shortHelp is the footer's one line of the main keys of the page in front.
-func shortHelp(k *keys.Map, p page) string {
-	var pairs [][2]string
+// shortHelp is the footer's main keys of the page in front, most important
+// first; an action read-only mode disabled is left out.
+func shortHelp(k *keys.Map, p page) []views.Hint {
+	var out []views.Hint
+	add := func(desc string, as ...*keys.Action) {
+		var ks []string
+		for _, a := range as {
+			if !a.Binding.Enabled() {
+				return
+			}
+			ks = append(ks, a.Binding.Help().Key)
+		}
+		out = append(out, views.Hint{Key: strings.Join(ks, "/"), Desc: desc})
+	}
 	switch p {
 	case pageQueues:
-		pairs = [][2]string{{k.Detail.Binding.Help().Key, "detail"}, {k.Filter.Binding.Help().Key, "filter"},
-			{k.Sort.Binding.Help().Key + "/" + k.SortReverse.Binding.Help().Key, "sort"},
-			{k.Command.Binding.Help().Key, "command"}, {k.RawJSON.Binding.Help().Key, "json"},
-			{k.Refresh.Binding.Help().Key, "refresh"}, {k.Help.Binding.Help().Key, "help"}, {k.Quit.Binding.Help().Key, "quit"}}
+		add("detail", &k.Detail)
+		add("publish", &k.Publish)
+		add("browse", &k.Browse)
+		add("purge", &k.Purge)
+		add("filter", &k.Filter)
+		add("sort", &k.Sort, &k.SortReverse)
+		add("command", &k.Command)
+		add("help", &k.Help)
+		add("quit", &k.Quit)
+		add("test RPC", &k.RPC)
+		add("delete", &k.Delete)
+		add("json", &k.RawJSON)
+		add("refresh", &k.Refresh)
+		// Help lists everything else: it always keeps its place.
+		for i := range out {
+			if out[i].Desc == "help" {
+				out[i].Keep = true
+			}
+		}
 	case pageDetail:
-		pairs = [][2]string{{"↑/↓", "scroll"}, {k.RawJSON.Binding.Help().Key, "json"}, {k.Refresh.Binding.Help().Key, "refresh"},
-			{k.Help.Binding.Help().Key, "help"}, {"esc/q", "back"}}
-	case pageAction:
-		pairs = [][2]string{{"ctrl+s", "send"}, {"tab/shift+tab", "field"}, {"ctrl+n", "exchange picker"}, {"esc", "cancel/back"}}
+		out = []views.Hint{{Key: "↑/↓", Desc: "scroll"}}
+		add("json", &k.RawJSON)
+		add("refresh", &k.Refresh)
+		add("help", &k.Help)
+		out = append(out, views.Hint{Key: "esc/q", Desc: "back"})
 	case pageMessages:
-		pairs = [][2]string{{"↑/↓", "message"}, {"pgup/pgdn", "scroll message"}, {"esc/q", "back"}}
+		out = []views.Hint{{Key: "↑/↓", Desc: "message"}, {Key: "pgup/pgdn", Desc: "scroll message"}, {Key: "esc/q", Desc: "back"}}
 	default:
-		pairs = [][2]string{{"↑/↓ pgup/pgdn", "scroll"}, {"esc/q", "back"}}
+		out = []views.Hint{{Key: "↑/↓ pgup/pgdn", Desc: "scroll"}, {Key: "esc/q", Desc: "back"}}
 	}
-	out := make([]string, len(pairs))
-	for i, p := range pairs {
-		out[i] = theme.Key.Render(p[0]) + " " + theme.Dim.Render(p[1])
+	return out
+}
+
+// renderHints draws key hints in their order, leaving out from the least
+// important those that do not fit the width whole (a hint marked Keep
+// always has its room), rather than cutting one in the middle.
+func renderHints(hs []views.Hint, width int) string {
+	const sep = 2
+	w := func(h views.Hint) int { return lipgloss.Width(h.Key) + 1 + lipgloss.Width(h.Desc) }
+	used := -sep
+	for _, h := range hs {
+		if h.Keep {
+			used += sep + w(h)
+		}
+	}
+	take := make([]bool, len(hs))
+	for i, h := range hs {
+		if h.Keep {
+			take[i] = true
+		} else if used+sep+w(h) <= width || width <= 0 {
+			take[i] = true
+			used += sep + w(h)
+		}
+	}
+	var out []string
+	for i, h := range hs {
+		if take[i] {
+			out = append(out, theme.Key.Render(h.Key)+" "+theme.Dim.Render(h.Desc))
+		}
 	}
 	return strings.Join(out, "  ")
 }
@@ -166,7 +230,7 @@ func helpText(k *keys.Map, p page) string {
 		fmt.Fprintf(&b, "  %s %s%s\n", theme.Key.Render(fmt.Sprintf("%-14s", h.Key)), h.Desc, note)
 	}
 	b.WriteString("\n" + theme.Title.Render("Command line (:)") + "\n")
-	b.WriteString("  :q, :queues      the queue list\n  :vhost NAME      only that vhost (:vhost alone = all)\n")
-	b.WriteString("  :ctx NAME        switch to another context\n  :quit            leave mqtop\n  tab              complete\n")
+	b.WriteString("  :qu, :queues     the queue list\n  :vhost NAME      only that vhost (:vhost alone = all)\n")
+	b.WriteString("  :ctx NAME        switch to another context\n  :q, :quit        leave mqtop\n  tab              complete\n")
 	return b.String()
 }

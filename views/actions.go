@@ -143,6 +143,40 @@ func (p *ActionPage) Update(msg tea.KeyPressMsg) tea.Cmd {
 	return cmd
 }
 
+// Hints are the footer's keys for the page as it stands: a running action
+// only cancels; the publish and RPC forms send and pick exchanges; the
+// browse form, which has no exchange field, browses.
+func (p *ActionPage) Hints() []Hint {
+	if p.running {
+		return []Hint{{Key: "esc", Desc: "cancel"}}
+	}
+	again := ""
+	if len(p.result) > 0 {
+		again = " again"
+	}
+	var h []Hint
+	switch p.Kind {
+	case ActionBrowse:
+		submit := "ctrl+s"
+		if len(p.Form.Fields) == 1 {
+			submit += "/enter"
+		}
+		h = append(h, Hint{Key: submit, Desc: "browse" + again})
+		if len(p.Form.Fields) > 1 {
+			h = append(h, Hint{Key: "tab/shift+tab", Desc: "field"})
+		}
+	default:
+		h = append(h, Hint{Key: "ctrl+s", Desc: "send" + again}, Hint{Key: "tab/shift+tab", Desc: "field"})
+		for _, f := range p.Form.Fields {
+			if f.Suggest != nil {
+				h = append(h, Hint{Key: "ctrl+n", Desc: "exchange picker"})
+				break
+			}
+		}
+	}
+	return append(h, Hint{Key: "esc", Desc: "back"})
+}
+
 // View renders the form, then progress and result.
 func (p *ActionPage) View() string {
 	var b strings.Builder
@@ -269,7 +303,7 @@ func NewBrowsePage(id int, vhost, queue, qtype string) (*ActionPage, tea.Cmd) {
 		note = "streams are read by a consumer at an offset: nothing changes in the stream"
 	}
 	f, cmd := NewForm("Browse "+Clean(queue)+" (vhost "+Clean(vhost)+", "+Clean(qtype)+")", fields...)
-	f.Note = note
+	f.Note, f.Verb = note, "browse"
 	return &ActionPage{ID: id, Kind: ActionBrowse, VHost: vhost, Queue: queue, Type: qtype, Form: f}, cmd
 }
 

@@ -87,6 +87,18 @@ func (f *Field) setWidth(w int) {
 	f.line.SetWidth(w)
 }
 
+// keyLine is the form's own line of keys.
+func (f *Form) keyLine() string {
+	verb := f.Verb
+	if verb == "" {
+		verb = "send"
+	}
+	if len(f.Fields) == 1 {
+		return "ctrl+s/enter " + verb + " · esc cancel"
+	}
+	return "ctrl+s " + verb + " · tab/shift+tab move · enter next field · esc cancel"
+}
+
 // Form is a column of fields: tab / shift+tab move, ctrl+s submits after
 // every field validates, esc cancels. Nothing is sent while any field is
 // in error.
@@ -94,6 +106,7 @@ type Form struct {
 	Title  string
 	Fields []*Field
 	Note   string // shown under the title (what the action will do)
+	Verb   string // what submitting does, for the key line; "send" if empty
 
 	focus  int
 	width  int
@@ -298,7 +311,7 @@ func (f *Form) View() string {
 	if f.err != "" {
 		tail = append(tail, "", theme.Error.Render(Clean(f.err)))
 	}
-	tail = append(tail, "", theme.Dim.Render("ctrl+s send · tab/shift+tab move · enter next field · esc cancel"))
+	tail = append(tail, "", theme.Dim.Render(f.keyLine()))
 
 	// Window of fields that keeps the focused one visible.
 	first, last := 0, len(blocks)

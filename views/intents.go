@@ -27,6 +27,9 @@ type RowInfo struct {
 	Trend        Trend
 	NetRate      mgmt.Rate // change of depth per second, when the broker gives no rates
 	UnackedStuck bool      // unacked rising with no acks
+	// Exact: ready and consumers were read just now (after an action), not
+	// from the statistics, which have not caught up yet.
+	Exact bool
 }
 
 // PurgeRequested asks to purge a queue; the counts are those on screen when

@@ -1,8 +1,10 @@
 package views
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
@@ -32,6 +34,14 @@ type Queues struct {
 	filtering bool
 	input     textinput.Model
 	filterErr string
+	before    string // the filter when `/` was pressed, for esc
+	typed     int    // counts keystrokes in the filter, for the debounce
+
+	// sel is the queue the operator chose: the cursor follows it, not a
+	// row number, across refreshes, re-sorts and filter changes. pinned is
+	// its row, held under the cursor while its new position is unknown.
+	sel    *mgmt.QueueRef
+	pinned *mgmt.Queue
 }
 
 // NewQueues starts sorted by name over all vhosts.
@@ -46,7 +56,7 @@ func NewQueues(k *keys.Map) *Queues {
 func (v *Queues) SetSize(w, h int) { v.width, v.height = w, h; v.clampScroll() }
 
 // SetVHost scopes the list to one vhost ("" for all).
-func (v *Queues) SetVHost(vh string) { v.vhost = vh; v.cursor, v.top = 0, 0 }
+func (v *Queues) SetVHost(vh string) { v.vhost = vh; v.cursor, v.top = 0, 0; v.pinned = nil }
 
 // VHost is the current scope.
 func (v *Queues) VHost() string { return v.vhost }
@@ -68,23 +78,107 @@ func (v *Queues) rowsVisible() int {
 
 // Query is the window the view needs now, copied for the poll command.
 func (v *Queues) Query() mgmt.QueueQuery {
-	return mgmt.QueueQuery{VHost: v.vhost, Filter: v.filter, Sort: v.sortKey, Desc: v.desc, Offset: v.top, Limit: v.rowsVisible()}
+	q := mgmt.QueueQuery{VHost: v.vhost, Filter: v.filter, Sort: v.sortKey, Desc: v.desc, Offset: v.top, Limit: v.rowsVisible()}
+	if v.sel != nil {
+		ref := *v.sel
+		q.Track = &ref
+	}
+	return q
 }
 
-// SetPage stores a freshly loaded page and what the root derived per row.
-func (v *Queues) SetPage(p mgmt.QueuePage, info map[string]RowInfo) {
+// SetPage stores a freshly loaded page and what the root derived per row,
+// and moves the cursor to where the chosen queue is now. It returns whether
+// the window must be fetched again (the queue moved off it) and a note for
+// the status line (the queue is gone).
+func (v *Queues) SetPage(p mgmt.QueuePage, info map[string]RowInfo) (refetch bool, note string) {
 	v.page, v.info, v.ready = p, info, true
+	v.pinned = nil
+	if t := p.Tracked; v.sel != nil && t != nil && t.Ref == *v.sel {
+		switch {
+		case t.Rank >= 0:
+			row := v.cursor - v.top
+			v.cursor = t.Rank
+			if t.Rank < p.Offset || t.Rank >= p.Offset+len(p.Queues) {
+				// Off the window: bring the window to it, the row where it was.
+				v.top = max(t.Rank-row, 0)
+				refetch = true
+			}
+		case t.Gone:
+			note = fmt.Sprintf("queue %s is gone; the cursor is on its neighbour", target(t.Ref))
+			v.sel = nil
+		case t.Unmatched:
+			v.sel = nil // filtered out (a new filter): start from the top
+			v.cursor, v.top = 0, 0
+		case t.Queue != nil:
+			v.pinned = t.Queue // where it went is unknown: keep it under the cursor
+		}
+	}
+	top := v.top
 	v.clampScroll()
+	if v.top != top {
+		refetch = true
+	}
+	if v.sel == nil {
+		v.selectUnderCursor()
+	}
+	return refetch, note
 }
 
-// Selected returns the queue under the cursor, when it is loaded.
-func (v *Queues) Selected() (mgmt.Queue, bool) {
-	i := v.cursor - v.page.Offset
+func target(r mgmt.QueueRef) string {
+	if r.VHost == "" || r.VHost == "/" {
+		return Clean(r.Name)
+	}
+	return Clean(r.Name) + " (vhost " + Clean(r.VHost) + ")"
+}
+
+// selectUnderCursor makes the row under the cursor the chosen queue.
+func (v *Queues) selectUnderCursor() {
+	v.pinned = nil
+	v.sel = nil
+	if q, ok := v.rowAt(v.cursor); ok {
+		v.sel = &mgmt.QueueRef{VHost: q.VHost, Name: q.Name}
+	}
+}
+
+func (v *Queues) rowAt(abs int) (mgmt.Queue, bool) {
+	i := abs - v.page.Offset
 	if i < 0 || i >= len(v.page.Queues) {
 		return mgmt.Queue{}, false
 	}
 	return v.page.Queues[i], true
 }
+
+// Selected returns the chosen queue: the pinned one while its position is
+// unknown, otherwise the row under the cursor, and nothing while that row is
+// not the chosen queue (the window is being fetched), so that an action can
+// never land on a queue that slid under the cursor.
+func (v *Queues) Selected() (mgmt.Queue, bool) {
+	if v.pinned != nil {
+		return *v.pinned, true
+	}
+	q, ok := v.rowAt(v.cursor)
+	if !ok || (v.sel != nil && (q.VHost != v.sel.VHost || q.Name != v.sel.Name)) {
+		return mgmt.Queue{}, false
+	}
+	return q, true
+}
+
+// Find returns a loaded row by name.
+func (v *Queues) Find(vhost, name string) (mgmt.Queue, bool) {
+	for _, q := range v.page.Queues {
+		if q.VHost == vhost && q.Name == name {
+			return q, true
+		}
+	}
+	if v.pinned != nil && v.pinned.VHost == vhost && v.pinned.Name == name {
+		return *v.pinned, true
+	}
+	return mgmt.Queue{}, false
+}
+
+// Pinned reports whether the chosen queue is held under the cursor because
+// its new position is unknown.
+func (v *Queues) Pinned() bool { return v.pinned != nil }
 
 func (v *Queues) clampScroll() {
 	n := v.page.Matched
@@ -136,16 +230,16 @@ func (v *Queues) Update(msg tea.KeyPressMsg) tea.Cmd {
 		return changed
 	case key.Matches(msg, k.SortReverse.Binding):
 		v.desc = !v.desc
-		v.cursor, v.top = 0, 0
+		v.pinned = nil // the chosen queue stays chosen; the page says where it went
 		return changed
 	case key.Matches(msg, k.Filter.Binding):
-		v.filtering = true
+		v.filtering, v.before = true, v.filter
 		v.input.SetValue(v.filter)
 		v.input.CursorEnd()
 		return v.input.Focus()
 	case key.Matches(msg, k.Back.Binding) && v.filter != "":
 		v.filter, v.filterErr = "", ""
-		v.cursor, v.top = 0, 0
+		v.pinned = nil
 		return changed
 	case key.Matches(msg, k.Detail.Binding):
 		if q, ok := v.Selected(); ok {
@@ -181,6 +275,7 @@ func (v *Queues) Update(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	v.clampScroll()
+	v.selectUnderCursor()
 	if v.top != prevTop {
 		return changed
 	}
@@ -196,15 +291,28 @@ func (v *Queues) nextSort() {
 	}
 	// Names read best A→Z; numbers are interesting largest first.
 	v.desc = !(v.sortKey == mgmt.SortName || v.sortKey == mgmt.SortVHost || v.sortKey == mgmt.SortType || v.sortKey == mgmt.SortState)
-	v.cursor, v.top = 0, 0
+	v.pinned = nil
 }
 
+// filterDebounce is how long typing pauses before the list narrows.
+const filterDebounce = 250 * time.Millisecond
+
+// FilterTyped is the debounce tick of the filter input; the root hands it
+// back to the view.
+type FilterTyped struct{ n int }
+
+// updateFilter narrows the list as the operator types (debounced), keeps
+// the filter on enter and restores the one before on esc.
 func (v *Queues) updateFilter(msg tea.KeyPressMsg) tea.Cmd {
 	switch msg.String() {
 	case "esc":
 		v.filtering, v.filterErr = false, ""
 		v.input.Blur()
-		v.clampScroll()
+		v.typed++ // a pending debounce must not apply
+		if v.filter != v.before {
+			v.filter = v.before
+			return changed
+		}
 		return nil
 	case "enter":
 		val := strings.TrimSpace(v.input.Value())
@@ -214,14 +322,38 @@ func (v *Queues) updateFilter(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		v.filtering, v.filterErr = false, ""
 		v.input.Blur()
-		v.filter = val
-		v.cursor, v.top = 0, 0
-		return changed
+		v.typed++
+		if val != v.filter {
+			v.filter = val
+			return changed
+		}
+		return nil
 	}
 	var cmd tea.Cmd
 	v.input, cmd = v.input.Update(msg)
 	v.filterErr = ""
-	return cmd
+	v.typed++
+	n := v.typed
+	return tea.Batch(cmd, tea.Tick(filterDebounce, func(time.Time) tea.Msg { return FilterTyped{n: n} }))
+}
+
+// FilterPaused applies what is typed so far once typing paused: an invalid
+// regex (half typed) says why inline and leaves the list as it is.
+func (v *Queues) FilterPaused(f FilterTyped) tea.Cmd {
+	if !v.filtering || f.n != v.typed {
+		return nil
+	}
+	val := strings.TrimSpace(v.input.Value())
+	if _, err := regexp.Compile(val); err != nil {
+		v.filterErr = "bad regex: " + strings.TrimPrefix(err.Error(), "error parsing regexp: ")
+		return nil
+	}
+	if val == v.filter {
+		return nil
+	}
+	v.filter = val
+	v.pinned = nil
+	return changed
 }
 
 // SortKey and Desc are the current order, for the header and tests.

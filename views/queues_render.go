@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/dustin/go-humanize"
 
 	"github.com/mqtop/mqtop/internal/theme"
@@ -35,9 +36,9 @@ var queueColumns = []column{
 	{title: "NAME", width: 0, sort: mgmt.SortName, priority: 0, cell: func(q mgmt.Queue, _ RowInfo) string { return Clean(q.Name) }},
 	{title: "TYPE", width: 7, sort: mgmt.SortType, priority: 6, cell: func(q mgmt.Queue, _ RowInfo) string { return Clean(q.Type) }},
 	{title: "STATE", width: 8, sort: mgmt.SortState, priority: 7, cell: func(q mgmt.Queue, _ RowInfo) string { return Clean(q.State) }},
-	{title: "READY", width: 8, right: true, sort: mgmt.SortReady, priority: 1, cell: func(q mgmt.Queue, _ RowInfo) string { return FmtCount(q.Ready) }},
+	{title: "READY", width: 8, right: true, sort: mgmt.SortReady, priority: 1, cell: func(q mgmt.Queue, i RowInfo) string { return exactMark(FmtCount(q.Ready), i) }},
 	{title: "UNACKED", width: 7, right: true, sort: mgmt.SortUnacked, priority: 1, cell: func(q mgmt.Queue, _ RowInfo) string { return FmtCount(q.Unacked) }},
-	{title: "TOTAL", width: 8, right: true, sort: mgmt.SortMessages, priority: 1, cell: func(q mgmt.Queue, _ RowInfo) string { return FmtCount(q.Messages) }},
+	{title: "TOTAL", width: 8, right: true, sort: mgmt.SortMessages, priority: 1, cell: func(q mgmt.Queue, i RowInfo) string { return exactMark(FmtCount(q.Messages), i) }},
 	{title: "CONS", width: 5, right: true, sort: mgmt.SortConsumers, priority: 2, cell: func(q mgmt.Queue, _ RowInfo) string { return FmtCount(q.Consumers) }},
 	{title: "IN/S", width: 6, right: true, sort: mgmt.SortIn, priority: 3, cell: inCell},
 	{title: "OUT/S", width: 6, right: true, sort: mgmt.SortOut, priority: 3, cell: func(q mgmt.Queue, _ RowInfo) string { return rateCell(q.DeliverRate) }},
@@ -79,11 +80,7 @@ func (v *Queues) View() string {
 		title := c.title
 		st := theme.TableHead
 		if c.sort != "" && c.sort == v.sortKey {
-			arrow := "↑"
-			if v.desc {
-				arrow = "↓"
-			}
-			title += arrow
+			title = sortedTitle(title, c.width, v.desc)
 			st = theme.SortedCol
 		}
 		if i > 0 {
@@ -124,21 +121,41 @@ func (v *Queues) View() string {
 	return out + v.positionLine()
 }
 
+// exactSign marks a count read just now (a passive declare after an
+// action) instead of from the statistics, which lag it.
+const exactSign = "•"
+
+func exactMark(s string, i RowInfo) string {
+	if i.Exact {
+		return s + exactSign
+	}
+	return s
+}
+
 func (v *Queues) renderRow(cols []column, abs int) string {
-	i := abs - v.page.Offset
 	selected := abs == v.cursor
-	if i < 0 || i >= len(v.page.Queues) {
+	q, ok := v.rowAt(abs)
+	pinned := selected && v.pinned != nil
+	if pinned {
+		q, ok = *v.pinned, true
+	}
+	if !ok {
 		line := fit(theme.Dim.Render("…"), v.width, false)
 		if selected {
 			return theme.Selected.Render(line)
 		}
 		return line
 	}
-	q := v.page.Queues[i]
 	info := v.info[q.Key()]
 	cells := make([]string, len(cols))
 	for ci, c := range cols {
-		cells[ci] = fit(c.cell(q, info), c.width, c.right)
+		cell := c.cell(q, info)
+		if pinned && c.sort == mgmt.SortName {
+			// The chosen queue left this row when the order changed; where
+			// it went is unknown (the management API pages), so it stays.
+			cell = "↕ " + cell + " (moved)"
+		}
+		cells[ci] = fit(cell, c.width, c.right)
 	}
 	line := strings.Join(cells, " ")
 	switch {
@@ -163,5 +180,44 @@ func (v *Queues) positionLine() string {
 	if v.vhost != "" {
 		s += " in vhost " + Clean(v.vhost)
 	}
+	if t := v.hiddenSort(); t != "" {
+		s += " · sorted by " + t
+	}
+	for _, i := range v.info {
+		if i.Exact {
+			s += " · " + exactSign + " exact now, statistics catching up"
+			break
+		}
+	}
 	return theme.Dim.Render(Truncate(s, v.width))
+}
+
+// sortedTitle marks the sorted column's title with the order's arrow. The
+// arrow always shows: a title too long for the column loses letters
+// instead (UNACKED at width 7 becomes UNACKE↓).
+func sortedTitle(title string, width int, desc bool) string {
+	arrow := "↑"
+	if desc {
+		arrow = "↓"
+	}
+	if width > 0 && ansi.StringWidth(title)+1 > width {
+		title = ansi.Truncate(title, width-1, "")
+	}
+	return title + arrow
+}
+
+// hiddenSort names the sort order when its column is not on screen (dropped
+// on a narrow terminal), so the order is still said; "" when it is shown.
+func (v *Queues) hiddenSort() string {
+	for _, c := range v.layout() {
+		if c.sort == v.sortKey {
+			return ""
+		}
+	}
+	for _, c := range queueColumns {
+		if c.sort == v.sortKey {
+			return sortedTitle(c.title, 0, v.desc)
+		}
+	}
+	return ""
 }

@@ -43,7 +43,7 @@ type twoBrokers struct {
 func setupTwo(t *testing.T) twoBrokers {
 	t.Helper()
 	a := testenv.Broker(t)
-	other := testenv.StartBroker(t, true)
+	other := testenv.StartBroker(t, testenv.BrokerOptions{PreferDefaultPorts: true})
 	if other.AMQPPort != "5672" || other.PromPort != "15692" {
 		// Something else holds the default ports (a demo broker): B still
 		// differs from A, and A's own ports are still what must be used.

@@ -60,19 +60,7 @@ func run(args []string) int {
 		fmt.Fprintln(os.Stderr, "mqtop:", err)
 		return 1
 	}
-	deps.Contexts = cfg.Names()
-	deps.Switch = func(name string) (tui.Deps, error) {
-		ctx, warns, err := cfg.Switch(name)
-		if err != nil {
-			return tui.Deps{}, err
-		}
-		for _, w := range warns {
-			logger.Warn(w)
-		}
-		d, err := connect(cfg, ctx, km, logger)
-		d.Contexts, d.Switch = deps.Contexts, deps.Switch
-		return d, err
-	}
+	wire(&deps, cfg, cfg.Context, km, logger)
 	logger.Info("starting", "version", version.Get().String(), "context", cfg.Context)
 	model := tui.New(deps)
 	defer model.Close()
@@ -82,6 +70,39 @@ func run(args []string) int {
 		return 1
 	}
 	return 0
+}
+
+// wire gives a context's dependencies the hooks that replace them: :ctx
+// connects to another context, ctrl+r to this one with another password
+// (typed after a 401), each wired the same way in turn.
+func wire(d *tui.Deps, cfg *config.Config, ctx config.Context, km keys.Map, logger *slog.Logger) {
+	d.Contexts = cfg.Names()
+	d.Switch = func(name string) (tui.Deps, error) {
+		next, warns, err := cfg.Switch(name)
+		if err != nil {
+			return tui.Deps{}, err
+		}
+		for _, w := range warns {
+			logger.Warn(w)
+		}
+		nd, err := connect(cfg, next, km, logger)
+		if err != nil {
+			return tui.Deps{}, err
+		}
+		wire(&nd, cfg, next, km, logger)
+		return nd, nil
+	}
+	d.Reauth = func(password string) (tui.Deps, error) {
+		next := ctx
+		next.Password = password
+		nd, err := connect(cfg, next, km, logger)
+		if err != nil {
+			return tui.Deps{}, err
+		}
+		logger.Info("password re-entered", "context", ctx.Name, "user", ctx.User)
+		wire(&nd, cfg, next, km, logger)
+		return nd, nil
+	}
 }
 
 // connect builds the clients for one context; it performs no I/O, so mqtop
@@ -95,7 +116,7 @@ func connect(cfg *config.Config, ctx config.Context, km keys.Map, logger *slog.L
 	// take 30 s (the management API's paging costs ~10 s at 50,000 queues).
 	timeout, listTimeout := 10*time.Second, 30*time.Second
 	client, err := mgmt.New(mgmt.Options{URLs: ctx.URLs, PrometheusURL: ctx.PrometheusURL, DerivePrometheus: !ctx.PrometheusDisabled,
-		User: ctx.User, Password: ctx.Password, TLS: tlsConf, Timeout: listTimeout, ReadOnly: ctx.ReadOnly})
+		User: ctx.User, Password: ctx.Password, TLS: tlsConf, Timeout: listTimeout, ReadOnly: ctx.ReadOnly, Logger: logger})
 	if err != nil {
 		return tui.Deps{}, fmt.Errorf("context %s: %w", ctx.Name, err)
 	}
@@ -112,10 +133,11 @@ func connect(cfg *config.Config, ctx config.Context, km keys.Map, logger *slog.L
 		ReadOnly: ctx.ReadOnly, AllowBrowse: ctx.AllowBrowse, Timeout: timeout, ConnectionName: "mqtop", Logger: logger,
 		Target: amqpTarget(client, ctx.AMQPURL)})
 	return tui.Deps{
-		Context: tui.Context{Name: ctx.Name, Color: ctx.Color, Endpoint: client.Endpoint(), ReadOnly: ctx.ReadOnly, Insecure: ctx.TLS.InsecureSkipVerify},
+		Context: tui.Context{Name: ctx.Name, Color: ctx.Color, Endpoint: client.Endpoint(), User: ctx.User,
+			ReadOnly: ctx.ReadOnly, Insecure: ctx.TLS.InsecureSkipVerify},
 		Backend: client, Source: src, Refresh: cfg.Refresh, Timeout: timeout, ListTimeout: listTimeout, Keys: km,
-		Admin: session, AMQP: session, AllowBrowse: ctx.AllowBrowse, Production: ctx.Production,
-		Close: func() { _ = session.Close() },
+		Admin: session, AMQP: session, AllowBrowse: ctx.AllowBrowse, Production: ctx.Production, Logger: logger,
+		Close: func() { _ = session.Close(); client.Close() },
 	}, nil
 }
 

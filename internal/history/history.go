@@ -99,14 +99,21 @@ func (s *Series) Trend(window time.Duration) Trend {
 	return t
 }
 
-// NetRate is the change of depth per second between the last two samples,
-// for brokers that report no message_stats.
-func (s *Series) NetRate() (float64, bool) {
+// NetRate is the change of depth per second over the window (or between
+// the last two samples when they are further apart), for brokers that
+// report no message_stats.
+func (s *Series) NetRate(window time.Duration) (float64, bool) {
 	n := len(s.samples)
 	if n < 2 {
 		return 0, false
 	}
-	a, b := s.samples[n-2], s.samples[n-1]
+	// Over the window, not the last two polls: depths move only when the
+	// broker emits statistics, so two polls in between read 0.
+	b := s.samples[n-1]
+	a := s.samples[n-2]
+	for i := n - 2; i >= 0 && b.At.Sub(s.samples[i].At) <= window; i-- {
+		a = s.samples[i]
+	}
 	dt := b.At.Sub(a.At).Seconds()
 	if dt <= 0 {
 		return 0, false

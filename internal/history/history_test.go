@@ -50,8 +50,20 @@ func TestSeriesBoundedAndNetRate(t *testing.T) {
 	if len(s.Samples()) != 3 || s.Samples()[0].Messages != 28 {
 		t.Fatalf("ring wrong: %+v", s.Samples())
 	}
-	if r, ok := s.NetRate(); !ok || r != 4 {
+	if r, ok := s.NetRate(time.Minute); !ok || r != 4 {
 		t.Fatalf("net rate = %v %v", r, ok)
+	}
+	// Depth that moves only every third poll (statistics emitted less often
+	// than polled): over the window the rate is true, not 0 between moves.
+	st := &Series{cap: 100}
+	for i := 0; i < 30; i++ {
+		st.Add(Sample{At: t0.Add(time.Duration(i) * time.Second), Messages: float64(i / 3 * 3)})
+	}
+	if r, ok := st.NetRate(10 * time.Second); !ok || r < 0.8 || r > 1.2 {
+		t.Fatalf("net rate over the window = %v %v, want about 1/s", r, ok)
+	}
+	if r, _ := st.NetRate(0); r != 0 {
+		t.Fatalf("between the last two polls it reads %v (the flaw the window fixes)", r)
 	}
 }
 

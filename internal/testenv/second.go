@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Other is a private broker of a test's own, beside the shared one: for
@@ -20,11 +21,18 @@ type Other struct {
 	AMQPPort, MgmtPort, PromPort string
 }
 
+// BrokerOptions shape a broker of a test's own.
+type BrokerOptions struct {
+	// PreferDefaultPorts takes 5672 / 15672 / 15692 where they are free:
+	// the ports a fixed derivation from a management URL would pick.
+	PreferDefaultPorts bool
+	// StatsInterval is collect_statistics_interval; 1 s if zero.
+	StatsInterval time.Duration
+}
+
 // StartBroker starts another private node for the test and stops it when
-// the test ends. With preferDefaults it takes 5672 / 15672 / 15692 where
-// they are free: the ports a fixed derivation from a management URL on the
-// same host would pick. Starting takes a few seconds.
-func StartBroker(t testing.TB, preferDefaults bool) Other {
+// the test ends. Starting takes a few seconds.
+func StartBroker(t testing.TB, o BrokerOptions) Other {
 	t.Helper()
 	root, err := RepoRoot()
 	if err != nil {
@@ -36,7 +44,7 @@ func StartBroker(t testing.TB, preferDefaults bool) Other {
 		t.Fatal(err)
 	}
 	args := []string{"start", dir}
-	if preferDefaults {
+	if o.PreferDefaultPorts {
 		args = append(args, "--demo")
 	}
 	stop := func() {
@@ -47,7 +55,11 @@ func StartBroker(t testing.TB, preferDefaults bool) Other {
 		os.RemoveAll(dir)
 	}
 	t.Cleanup(stop)
-	if out, err := exec.Command(script, args...).CombinedOutput(); err != nil {
+	start := exec.Command(script, args...)
+	if o.StatsInterval > 0 {
+		start.Env = append(os.Environ(), fmt.Sprintf("MQTOP_BROKER_STATS_INTERVAL=%d", o.StatsInterval.Milliseconds()))
+	}
+	if out, err := start.CombinedOutput(); err != nil {
 		t.Fatalf("testenv: could not start a second broker (%s %s): %v\n%s", script, strings.Join(args, " "), err, out)
 	}
 	watchdog(script, dir)

@@ -23,7 +23,7 @@ type Map struct {
 	Help, Command, Filter, Back, Quit, ForceQuit  Action
 	Up, Down, PageUp, PageDown, Top, Bottom       Action
 	Detail, Sort, SortReverse, Refresh, RawJSON   Action
-	Faster, Slower, StatusMessage                 Action
+	Faster, Slower, StatusMessage, Password       Action
 	Publish, Browse, RPC, New, Bind, Rebind, Move Action
 	Purge, Delete, CloseConnection                Action
 }
@@ -71,6 +71,7 @@ func Default() Map {
 		Faster:          b("faster", "refresh faster", "+"),
 		Slower:          b("slower", "refresh slower", "-"),
 		StatusMessage:   b("status_message", "full status message", "!"),
+		Password:        b("password", "re-enter the password (after a 401)", "ctrl+r"),
 		Publish:         danger(b("publish", "publish", "p")),
 		Browse:          b("browse", "browse messages", "m"),
 		RPC:             danger(b("rpc", "test RPC", "R")),
@@ -88,7 +89,7 @@ func Default() Map {
 func (m *Map) All() []*Action {
 	return []*Action{&m.Help, &m.Command, &m.Filter, &m.Back, &m.Quit, &m.ForceQuit,
 		&m.Up, &m.Down, &m.PageUp, &m.PageDown, &m.Top, &m.Bottom,
-		&m.Detail, &m.Sort, &m.SortReverse, &m.Refresh, &m.RawJSON, &m.Faster, &m.Slower, &m.StatusMessage,
+		&m.Detail, &m.Sort, &m.SortReverse, &m.Refresh, &m.RawJSON, &m.Faster, &m.Slower, &m.StatusMessage, &m.Password,
 		&m.Publish, &m.Browse, &m.RPC, &m.New, &m.Bind, &m.Rebind, &m.Move,
 		&m.Purge, &m.Delete, &m.CloseConnection}
 }
