@@ -108,3 +108,27 @@ func depth(t *testing.T, env testenv.Env, vhost, queue string) int {
 	}
 	return q.Messages
 }
+
+// `/` narrows the list as one types, before enter; esc goes back to the
+// whole list.
+func TestE2EFilterNarrowsAsYouType(t *testing.T) {
+	env := testenv.Broker(t)
+	vh := testenv.VHost(t)
+	for _, name := range []string{"orders", "orders.dlq", "payments"} {
+		testenv.DeclareQueue(t, env, vh, name, nil)
+	}
+	tm := start(t, 120, 30, credentials(env), "--url", env.MgmtURL, "--refresh=500ms")
+	tm.waitFor(20*time.Second, "RabbitMQ", "nodes 1/1")
+	tm.keys(":")
+	tm.text("vhost " + vh)
+	tm.keys("Enter")
+	tm.waitFor(20*time.Second, "payments", "/3 queues")
+	tm.keys("/")
+	tm.text("ord")
+	s := tm.waitFor(10*time.Second, "/2 queues matching /ord/")
+	if strings.Contains(s, "payments") {
+		t.Fatalf("payments still listed while /ord is typed:\n%s", s)
+	}
+	tm.keys("Escape")
+	tm.waitFor(10*time.Second, "payments", "/3 queues")
+}
