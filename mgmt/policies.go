@@ -88,6 +88,8 @@ func policyOrder(sort string) func(a, b Policy) int {
 			k = cmpCount(b.Priority, a.Priority)
 		case "priority":
 			k = cmpCount(a.Priority, b.Priority)
+		case "name":
+			k = cmp.Compare(a.Name, b.Name)
 		case "vhost":
 			k = cmp.Compare(a.VHost, b.VHost)
 		case "apply-to":

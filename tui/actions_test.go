@@ -10,7 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
 
-	"github.com/mqtop/mqtop/tui/keys"
+	"github.com/mqtop/mqtop/keys"
 	"github.com/mqtop/mqtop/views"
 )
 

@@ -11,13 +11,6 @@ import (
 	"github.com/mqtop/mqtop/views"
 )
 
-// viewAliases maps what may be typed after ':' to a view. Only views that
-// exist are listed, so completion never offers a dead end. ":q" is not
-// one of them: it quits, as in vim and k9s.
-var viewAliases = map[string]string{
-	"qu": "queues", "queue": "queues", "queues": "queues",
-}
-
 // quitCommands leave mqtop.
 var quitCommands = []string{"q", "quit", "q!"}
 
@@ -50,9 +43,9 @@ func (c *cmdline) close() {
 // completions lists what the current input may become.
 func (m *Model) completions(in string) []string {
 	var cands []string
-	for alias := range viewAliases {
-		cands = append(cands, alias)
-	}
+	// Only views that exist are offered, so completion never leads to a
+	// dead end. ":q" is not one: it quits, as in vim and k9s.
+	cands = append(cands, viewWords()...)
 	cands = append(cands, "q", "quit", "vhost")
 	for _, v := range m.vhosts {
 		cands = append(cands, "vhost "+v)
@@ -127,10 +120,13 @@ func (m *Model) execute(line string) (tea.Cmd, string) {
 		if arg != "" && m.vhosts != nil && !contains(m.vhosts, arg) {
 			return nil, "no vhost named " + views.Clean(arg)
 		}
-		m.queues.SetVHost(arg)
-		m.stack = []page{pageQueues}
-		m.detail = nil
-		m.layout()
+		m.vhost = arg
+		for _, s := range m.lists {
+			if v, ok := s.(vhostScoped); ok {
+				v.SetVHost(arg)
+			}
+		}
+		m.resetTo(m.stack[0])
 		if arg == "" {
 			return tea.Batch(m.info("all vhosts"), m.startPoll()), ""
 		}
@@ -138,11 +134,8 @@ func (m *Model) execute(line string) (tea.Cmd, string) {
 	case word == "ctx":
 		return m.switchContext(arg)
 	}
-	if _, ok := viewAliases[word]; ok {
-		m.stack = []page{pageQueues}
-		m.detail = nil
-		m.layout()
-		return m.startPoll(), ""
+	if name, ok := viewNamed(word); ok {
+		return m.switchView(name), ""
 	}
 	return nil, "unknown command " + views.Clean(word) + " (tab completes)"
 }
@@ -175,7 +168,8 @@ func (m *Model) adopt(d Deps, keep bool) tea.Cmd {
 	// dropped, and move past the tick they armed.
 	fresh.seq, fresh.tickGen = m.seq, m.tickGen+1
 	if keep {
-		fresh.queues, fresh.book, fresh.totals = m.queues, m.book, m.totals
+		fresh.queues, fresh.lists, fresh.stack, fresh.vhost = m.queues, m.lists, m.stack, m.vhost
+		fresh.book, fresh.totals = m.book, m.totals
 		fresh.vhosts, fresh.exchanges, fresh.interval = m.vhosts, m.exchanges, m.interval
 	}
 	fresh.layout()

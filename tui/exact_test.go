@@ -10,8 +10,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/mqtop/mqtop/amqp"
+	"github.com/mqtop/mqtop/keys"
 	"github.com/mqtop/mqtop/mgmt"
-	"github.com/mqtop/mqtop/tui/keys"
 )
 
 // inspectingSession answers a passive declare with fixed counts.
@@ -84,6 +84,7 @@ func TestCursorWindowFollowsAQueueRankedFarAway(t *testing.T) {
 		t.Fatalf("the poll does not track the chosen queue: %+v", q.Track)
 	}
 	p := samplePage(0)
+	p.Queues = append(p.Queues[:1:1], p.Queues[2:]...) // re-sorted: orders.dlq left the window
 	p.Matched = 5000
 	p.Tracked = &mgmt.Tracked{Ref: *q.Track, Rank: 4000}
 	m.Update(SnapshotLoaded{Seq: m.seq, At: t0, Overview: overview(), Nodes: nodes(), Page: &p})

@@ -54,7 +54,7 @@ func (m *Model) header() string {
 	if m.amqpRefused != nil {
 		parts = append(parts, part{theme.Badge("AMQP REFUSED: OTHER BROKER", theme.Bad), 0})
 	}
-	if m.status.Distrust != "" && m.top() == pageQueues {
+	if m.status.Distrust != "" && m.onQueues() {
 		badge := "INDEX INCOMPLETE"
 		if strings.HasPrefix(m.status.Distrust, "refused") {
 			badge = "PROMETHEUS REFUSED: OTHER BROKER"
@@ -139,7 +139,7 @@ func (m *Model) freshness() string {
 func (m *Model) sourceInfo() string {
 	s := m.status
 	switch {
-	case m.top() != pageQueues:
+	case !m.onQueues():
 		return ""
 	case s.Source == "prometheus":
 		return theme.Dim.Render(fmt.Sprintf("prometheus index %s old (%s)", views.FmtDuration(s.IndexAge), views.FmtDuration(s.IndexTook)))
@@ -171,4 +171,10 @@ func joinRight(left, right string, width int) string {
 		return left + "  " + right
 	}
 	return left + strings.Repeat(" ", gap) + right
+}
+
+// onQueues: a queue list is in front (the source line is about it).
+func (m *Model) onQueues() bool {
+	_, ok := m.top().(*queuesScreen)
+	return ok
 }

@@ -106,9 +106,16 @@ func (m *Model) openAction(p *views.ActionPage, cmd tea.Cmd) tea.Cmd {
 	if v, ok := m.remembered[p.TargetKey()]; ok {
 		p.Form.Restore(v)
 	}
-	m.action = p
-	m.push(pageAction)
+	m.push(&actionScreen{p})
 	return cmd
+}
+
+// actionPage is the form on the stack running action id (any, for id < 0).
+func (m *Model) actionPage(id int) *views.ActionPage {
+	if s, ok := findScreen[*actionScreen](m); ok && (id < 0 || s.ID == id) {
+		return s.ActionPage
+	}
+	return nil
 }
 
 func (m *Model) nextActionID() int {
@@ -172,8 +179,8 @@ func (m *Model) requestBrowse(r views.BrowseRequested) tea.Cmd {
 
 // submitted runs a validated action.
 func (m *Model) submitted(s views.ActionSubmitted) tea.Cmd {
-	p := m.action
-	if p == nil || p.ID != s.ID || p.Running() {
+	p := m.actionPage(s.ID)
+	if p == nil || p.Running() {
 		return nil
 	}
 	m.remembered[p.TargetKey()] = p.Form.Values()
@@ -346,16 +353,17 @@ func quoteExchange(e string) string {
 }
 
 func (m *Model) cancelRunning(id int) tea.Cmd {
-	if m.action != nil && m.action.ID == id && m.cancelAction != nil {
+	if p := m.actionPage(id); p != nil && m.cancelAction != nil {
 		m.cancelAction()
-		m.action.Progress("cancelling…")
+		m.cancelAction = nil
+		p.Progress("cancelling…")
 	}
 	return nil
 }
 
 func (m *Model) progressed(p actionProgress) tea.Cmd {
-	if m.action != nil && m.action.ID == p.id && m.action.Running() {
-		m.action.Progress(p.line)
+	if a := m.actionPage(p.id); a != nil && a.Running() {
+		a.Progress(p.line)
 	}
 	return listen(p.id, p.prog, p.done)
 }
@@ -363,9 +371,9 @@ func (m *Model) progressed(p actionProgress) tea.Cmd {
 func (m *Model) actionFinished(d actionDone) tea.Cmd {
 	m.cancelAction = nil
 	var inspect tea.Cmd
-	if m.action != nil && m.action.ID == d.id {
-		m.action.Finished(d.lines, d.failed)
-		inspect = m.inspect(m.action.VHost, m.action.Queue) // the queue the form was opened on
+	if a := m.actionPage(d.id); a != nil {
+		a.Finished(d.lines, d.failed)
+		inspect = m.inspect(a.VHost, a.Queue) // the queue the form was opened on
 	}
 	if d.failed {
 		m.errorf("%s", d.status)
@@ -376,19 +384,19 @@ func (m *Model) actionFinished(d actionDone) tea.Cmd {
 
 func (m *Model) browsed(d browseDone) tea.Cmd {
 	m.cancelAction = nil
-	if m.action == nil || m.action.ID != d.id {
+	a := m.actionPage(d.id)
+	if a == nil {
 		return nil
 	}
 	if d.err != nil {
-		m.action.Finished([]string{d.err.Error()}, true)
+		a.Finished([]string{d.err.Error()}, true)
 		m.errorf("%s", failure("browse failed", d.err))
 		return nil
 	}
-	m.action.Finished(nil, false)
-	m.messages = views.NewMessages(&m.keys, d.vhost, d.queue, d.kind, d.res)
-	m.stack[len(m.stack)-1] = pageMessages // the result replaces the setup form
-	m.action = nil
-	m.layout()
+	a.Finished(nil, false)
+	if s, ok := m.top().(*actionScreen); ok && s.ActionPage == a {
+		m.replaceTop(&messagesScreen{views.NewMessages(&m.keys, d.vhost, d.queue, d.kind, d.res)}) // the result replaces the form
+	}
 	var inspect tea.Cmd
 	if d.kind != amqp.Stream { // a stream browse changes nothing, and its declare-ok counts nothing
 		inspect = m.inspect(d.vhost, d.queue)

@@ -11,8 +11,8 @@ import (
 	"github.com/charmbracelet/colorprofile"
 
 	"github.com/mqtop/mqtop/amqp"
+	"github.com/mqtop/mqtop/keys"
 	"github.com/mqtop/mqtop/mgmt"
-	"github.com/mqtop/mqtop/tui/keys"
 )
 
 type fakeMessaging struct {
@@ -91,7 +91,7 @@ func ctrl(r rune) tea.KeyPressMsg { return tea.KeyPressMsg{Code: r, Mod: tea.Mod
 func focus(t *testing.T, m *Model, k string) {
 	t.Helper()
 	for range 30 {
-		if m.action.Form.Focused() == k {
+		if m.actionPage(-1).Form.Focused() == k {
 			return
 		}
 		m.handleKey(press("tab"))
@@ -102,7 +102,7 @@ func focus(t *testing.T, m *Model, k string) {
 func TestPublishOnQueueSendsEveryFieldAndShowsTheOutcome(t *testing.T) {
 	m, f := msgModel(t, Context{Name: "dev"}, false)
 	drive(m, m.handleKey(press("p"))) // cursor on "orders"
-	if m.top() != pageAction || m.action == nil {
+	if !topIs[*actionScreen](m) || m.actionPage(-1) == nil {
 		t.Fatal("p did not open the publish form")
 	}
 	out := render(t, m, colorprofile.NoTTY)
@@ -136,11 +136,11 @@ func TestPublishOnQueueSendsEveryFieldAndShowsTheOutcome(t *testing.T) {
 	}
 	// Leave and come back: the form remembers the values for this queue.
 	drive(m, m.handleKey(press("esc")))
-	if m.top() != pageQueues {
+	if m.top() != Screen(m.queues) {
 		t.Fatal("esc did not leave the form")
 	}
 	drive(m, m.handleKey(press("p")))
-	if got := m.action.Form.Value("body"); got != `{"id":1}` {
+	if got := m.actionPage(-1).Form.Value("body"); got != `{"id":1}` {
 		t.Fatalf("remembered body %q", got)
 	}
 }
@@ -194,12 +194,12 @@ func TestReadOnlyRefusesPublishAndRPCAndGuardsBrowse(t *testing.T) {
 	m, f := msgModel(t, Context{Name: "prod", ReadOnly: true}, false)
 	for _, k := range []string{"p", "R"} {
 		drive(m, m.handleKey(press(k)))
-		if m.top() != pageQueues || !strings.Contains(m.line.text, "refused: read-only mode") {
+		if m.top() != Screen(m.queues) || !strings.Contains(m.line.text, "refused: read-only mode") {
 			t.Fatalf("%s in read-only mode: page %v, status %q", k, m.top(), m.line.text)
 		}
 	}
 	drive(m, m.handleKey(press("m"))) // orders is classic
-	if m.top() != pageQueues || !strings.Contains(m.line.text, "--allow-browse") {
+	if m.top() != Screen(m.queues) || !strings.Contains(m.line.text, "--allow-browse") {
 		t.Fatalf("browse in read-only without --allow-browse: page %v, status %q", m.top(), m.line.text)
 	}
 	if len(f.published)+len(f.rpcs)+len(f.browsed) != 0 {
@@ -207,7 +207,7 @@ func TestReadOnlyRefusesPublishAndRPCAndGuardsBrowse(t *testing.T) {
 	}
 	m2, _ := msgModel(t, Context{Name: "prod", ReadOnly: true}, true)
 	drive(m2, m2.handleKey(press("m")))
-	if m2.top() != pageAction {
+	if !topIs[*actionScreen](m2) {
 		t.Fatal("--allow-browse did not allow browsing")
 	}
 }
@@ -222,14 +222,14 @@ func TestBrowseShowsMessagesSafelyWithHistory(t *testing.T) {
 			RoutingKeys: []string{"eu.orders"}, Time: t0}}},
 	}}
 	drive(m, m.handleKey(press("m")))
-	if m.top() != pageAction {
+	if !topIs[*actionScreen](m) {
 		t.Fatal("m did not open the browse form")
 	}
 	drive(m, m.handleKey(ctrl('s')))
 	if len(f.browsed) != 1 || f.browsed[0].N != 50 || f.browsed[0].QueueType != "classic" || f.browsed[0].Queue != "orders" {
 		t.Fatalf("browse requests %+v", f.browsed)
 	}
-	if m.top() != pageMessages {
+	if !topIs[*messagesScreen](m) {
 		t.Fatalf("page %v after browse", m.top())
 	}
 	out := render(t, m, colorprofile.NoTTY)

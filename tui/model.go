@@ -13,8 +13,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/mqtop/mqtop/internal/history"
+	"github.com/mqtop/mqtop/keys"
 	"github.com/mqtop/mqtop/mgmt"
-	"github.com/mqtop/mqtop/tui/keys"
 	"github.com/mqtop/mqtop/views"
 )
 
@@ -53,16 +53,6 @@ type Deps struct {
 	Logger     *slog.Logger
 	Now        func() time.Time
 }
-
-type page int
-
-const (
-	pageQueues page = iota
-	pageDetail
-	pagePager    // JSON or help
-	pageAction   // publish, RPC or browse form
-	pageMessages // browse result
-)
 
 // Model is the root model.
 type Model struct {
@@ -105,24 +95,23 @@ type Model struct {
 	book   *history.Book
 	totals *history.Book
 
-	// Views: the queue list is always there; detail and pager stack on it.
-	queues *views.Queues
-	detail *views.QueueDetail
-	pager  *views.Pager
-	stack  []page
+	// Screens: a stack, the one in front on top (see screen.go). The queue
+	// list and the other top-level lists live on between visits.
+	queues *queuesScreen
+	lists  map[string]Screen
+	stack  []Screen
 
 	dialog     *views.Confirm
 	pendingAct pendingAction
 	dialogSeq  int
 
 	// Actions over AMQP.
-	action       *views.ActionPage
-	messages     *views.Messages
 	actionSeq    int
 	cancelAction context.CancelFunc
 	remembered   map[string]map[string]string
 	exchanges    map[string][]string
 
+	vhost  string // the :vhost scope of every list ("" all)
 	cmd    cmdline
 	pw     *views.PasswordPrompt // ctrl+r: the password prompt, when open
 	line   statusLine
@@ -146,16 +135,15 @@ func New(d Deps) *Model {
 	if d.Context.ReadOnly {
 		m.keys.ReadOnly()
 	}
-	m.queues = views.NewQueues(&m.keys)
-	m.stack = []page{pageQueues}
+	m.queues = &queuesScreen{views.NewQueues(&m.keys)}
+	m.lists = map[string]Screen{"queues": m.queues}
+	m.stack = []Screen{m.queues}
 	m.cmd = newCmdline()
 	return m
 }
 
 // Init starts the first poll at once.
 func (m *Model) Init() tea.Cmd { return m.startPoll() }
-
-func (m *Model) top() page { return m.stack[len(m.stack)-1] }
 
 // startPoll builds a poll from copies of the current state, unless one is
 // already running, in which case another follows as soon as it returns.
@@ -167,12 +155,14 @@ func (m *Model) startPoll() tea.Cmd {
 	m.inflight, m.pending = true, false
 	m.seq++
 	spec := pollSpec{seq: m.seq, timeout: m.deps.Timeout, listTimeout: m.deps.ListTimeout}
-	switch m.top() {
-	case pageDetail:
-		spec.detail = &[2]string{m.detail.VHost, m.detail.Name}
-	default:
-		q := m.queues.Query()
-		spec.list = &q
+	switch s := m.top().(type) {
+	case *detailScreen:
+		spec.detail = &[2]string{s.VHost, s.Name}
+	case *queuesScreen:
+		q := s.Query()
+		spec.list, spec.viewFor = &q, s
+	case fetcher:
+		spec.view, spec.viewFor = s.fetch(m.deps), m.top()
 	}
 	return poll(m.deps.Backend, m.deps.Source, spec)
 }
@@ -230,18 +220,26 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case views.QueryChanged:
 		return m, m.startPoll()
 	case views.FilterTyped:
-		return m, m.queues.FilterPaused(msg)
+		if f, ok := m.top().(filterTyper); ok {
+			return m, f.FilterPaused(msg)
+		}
+		return m, nil
 	case queueInspected:
 		return m, m.inspected(msg)
 	case views.OpenQueueRequested:
-		m.detail = views.NewQueueDetail(&m.keys, msg.VHost, msg.Name)
-		m.push(pageDetail)
+		m.push(&detailScreen{views.NewQueueDetail(&m.keys, msg.VHost, msg.Name)})
 		return m, m.startPoll()
 	case views.RawJSONRequested:
-		m.pager = views.NewPager(&m.keys, "raw JSON of "+views.Clean(msg.Title))
-		m.pager.SetContent(views.PrettyJSON(msg.Raw))
-		m.push(pagePager)
+		p := views.NewPager(&m.keys, "raw JSON of "+views.Clean(msg.Title))
+		p.SetContent(views.PrettyJSON(msg.Raw))
+		m.push(&pagerScreen{Pager: p, title: "raw JSON"})
 		return m, nil
+	case views.OpenViewRequested:
+		return m, m.openView(msg)
+	case views.DetailRequested:
+		return m, m.openDetail(msg)
+	case textReady:
+		return m, m.showText(msg)
 	case views.QueueJSONRequested:
 		b, timeout := m.deps.Backend, m.deps.Timeout
 		return m, func() tea.Msg {
@@ -286,34 +284,6 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-func (m *Model) push(p page) {
-	m.stack = append(m.stack, p)
-	m.layout()
-}
-
-// back pops the page in front; from the queue list it quits.
-func (m *Model) back() tea.Cmd {
-	if len(m.stack) == 1 {
-		return tea.Quit
-	}
-	leaving := m.top()
-	m.stack = m.stack[:len(m.stack)-1]
-	switch leaving {
-	case pageDetail:
-		m.detail = nil
-		return m.startPoll()
-	case pageAction:
-		if m.cancelAction != nil {
-			m.cancelAction() // leaving the page cancels what it runs
-			m.cancelAction = nil
-		}
-		m.action = nil
-	case pageMessages:
-		m.messages = nil
-	}
-	return nil
-}
-
 func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := &m.keys
 	if key.Matches(msg, k.ForceQuit.Binding) {
@@ -330,20 +300,17 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	if m.cmd.active {
 		return m.updateCmdline(msg)
 	}
-	if m.top() == pageQueues && m.queues.Capturing() {
-		return m.queues.Update(msg)
-	}
-	if m.top() == pageAction {
-		return m.action.Update(msg) // every key is typing
+	if capturing(m.top()) {
+		return m.top().Update(msg) // every key is typing
 	}
 	switch {
 	case key.Matches(msg, k.Command.Binding):
 		m.cmd.open()
 		return loadVHosts(m.deps.Backend, m.deps.Timeout)
 	case key.Matches(msg, k.Help.Binding):
-		m.pager = views.NewPager(&m.keys, "keys — "+m.pageName())
-		m.pager.SetContent(helpText(&m.keys, m.top()))
-		m.push(pagePager)
+		p := views.NewPager(&m.keys, "keys — "+m.top().Title())
+		p.SetContent(helpText(&m.keys))
+		m.push(&pagerScreen{Pager: p, title: "help"})
 		return nil
 	case key.Matches(msg, k.StatusMessage.Binding):
 		return m.openStatus(status)
@@ -355,29 +322,36 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.setInterval(m.interval / 2)
 	case key.Matches(msg, k.Slower.Binding):
 		return m.setInterval(m.interval * 2)
-	case key.Matches(msg, k.Quit.Binding) && m.top() != pagePager:
+	case key.Matches(msg, k.Quit.Binding) && !isPager(m.top()):
 		return m.back()
 	}
 	if a := refusedReadOnly(k, msg, m.deps.Context.ReadOnly); a != "" {
 		m.errorf("%s refused: read-only mode", a)
 		return nil
 	}
-	switch m.top() {
-	case pageDetail:
-		return m.detail.Update(msg)
-	case pagePager:
-		return m.pager.Update(msg)
-	case pageMessages:
-		return m.messages.Update(msg)
+	l, isList := m.top().(filtered)
+	if !isList {
+		return m.top().Update(msg)
 	}
-	if key.Matches(msg, k.Back.Binding) && m.queues.Filter() == "" {
+	if key.Matches(msg, k.Back.Binding) && l.FilterOwn() {
+		if len(m.stack) > 1 {
+			return m.back() // to the list this one was opened from, as it was
+		}
 		return nil
 	}
 	if a := notBuilt(k, msg); a != "" {
 		m.errorf("%s is not available yet in this build", a)
 		return nil
 	}
-	return m.queues.Update(msg)
+	return m.top().Update(msg)
+}
+
+// filtered is a list: esc clears a filter typed in it before it goes back.
+type filtered interface{ FilterOwn() bool }
+
+func isPager(s Screen) bool {
+	_, ok := s.(*pagerScreen)
+	return ok
 }
 
 // refusedReadOnly names the mutating action a key would run, when
@@ -410,20 +384,6 @@ func (m *Model) setInterval(d time.Duration) tea.Cmd {
 	d = max(min(d, time.Minute), 250*time.Millisecond)
 	m.interval = d
 	return m.info("refresh every %s", views.FmtDuration(d))
-}
-
-func (m *Model) pageName() string {
-	switch m.top() {
-	case pageDetail:
-		return "queue detail"
-	case pagePager:
-		return "pager"
-	case pageAction:
-		return "action"
-	case pageMessages:
-		return "messages"
-	}
-	return "queues"
 }
 
 func (m *Model) stale() bool { return m.lastErr != nil }

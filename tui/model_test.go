@@ -14,8 +14,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
+	"github.com/mqtop/mqtop/keys"
 	"github.com/mqtop/mqtop/mgmt"
-	"github.com/mqtop/mqtop/tui/keys"
 	"github.com/mqtop/mqtop/views"
 )
 
@@ -220,7 +220,7 @@ func TestKeysEmitIntents(t *testing.T) {
 	if _, ok := runCmd(m.queues.Update(press("s"))).(views.QueryChanged); !ok {
 		t.Fatal("s did not ask for a new query")
 	}
-	if k, desc := m.queues.SortKey(); k != mgmt.SortMessages || !desc {
+	if k, desc := m.queues.SortKey(); k != mgmt.SortReady || !desc { // from depth (the default) to ready
 		t.Fatalf("after s the sort is %s desc=%v", k, desc)
 	}
 	m.queues.Update(press("g"))
@@ -320,7 +320,7 @@ func TestQuitRestoresFromTopLevelOnly(t *testing.T) {
 	if cmd := m.handleKey(press("q")); isQuit(cmd) {
 		t.Fatal("q on a detail page quit instead of going back")
 	}
-	if m.top() != pageQueues {
+	if m.top() != Screen(m.queues) {
 		t.Fatal("q did not go back to the list")
 	}
 	if !isQuit(m.handleKey(press("q"))) {
@@ -364,4 +364,10 @@ func TestHeaderSaysWhenAnEndpointIsAnotherBrokers(t *testing.T) {
 	if m.line.text != "" {
 		t.Errorf("the same refusal repeated in the status line: %q", m.line.text)
 	}
+}
+
+// topIs reports whether the screen in front is of type S.
+func topIs[S Screen](m *Model) bool {
+	_, ok := m.top().(S)
+	return ok
 }

@@ -27,6 +27,12 @@ type SnapshotLoaded struct {
 	Detail         *mgmt.Queue
 	DetailBindings []mgmt.Binding
 	DetailErr      error
+
+	// The answer of the screen in front's own fetch (see fetcher), for
+	// ViewFor; its error is the view's to show, not a stale marker.
+	View    any
+	ViewErr error
+	ViewFor Screen
 }
 
 // Err is the first error of the poll, for the stale marker.

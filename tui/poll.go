@@ -36,6 +36,10 @@ type pollSpec struct {
 	// listTimeout bounds the queue list: the management API's own paging
 	// costs the broker ~10 s at 50,000 queues, longer than the rest may take.
 	listTimeout time.Duration
+	// view is the fetch of the screen in front (a list other than the
+	// queues), viewFor that screen, so the answer goes to it.
+	view    func(ctx context.Context) (any, error)
+	viewFor Screen
 }
 
 func poll(b Backend, src Source, spec pollSpec) tea.Cmd {
@@ -62,6 +66,16 @@ func poll(b Backend, src Source, spec pollSpec) tea.Cmd {
 				out.Status = src.Status()
 			}()
 		}
+		if spec.view != nil {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				vctx, vcancel := context.WithTimeout(context.Background(), max(spec.listTimeout, spec.timeout))
+				defer vcancel()
+				out.View, out.ViewErr = spec.view(vctx)
+			}()
+		}
+		out.ViewFor = spec.viewFor
 		if d := spec.detail; d != nil {
 			wg.Add(2)
 			go func() {

@@ -9,7 +9,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/mqtop/mqtop/amqp"
-	"github.com/mqtop/mqtop/tui/keys"
+	"github.com/mqtop/mqtop/keys"
 )
 
 // The root model under Bubble Tea's real program loop (commands run on

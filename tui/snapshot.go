@@ -33,7 +33,8 @@ func (m *Model) applySnapshot(s SnapshotLoaded) tea.Cmd {
 	}
 	if s.OverviewErr == nil {
 		m.overview = s.Overview
-		m.totals.Add("", history.Sample{At: s.At, Messages: float64(s.Overview.Messages.Or(0))})
+		m.totals.Add("", history.Sample{At: s.At, Messages: float64(s.Overview.Messages.Or(0)),
+			In: rateOrNaN(s.Overview.PublishRate), Out: rateOrNaN(s.Overview.DeliverRate)})
 	}
 	if s.NodesErr == nil {
 		m.nodes = s.Nodes
@@ -54,7 +55,11 @@ func (m *Model) applySnapshot(s SnapshotLoaded) tea.Cmd {
 			r.Exact = true
 			info[k] = r
 		}
-		refetch, note := m.queues.SetPage(*s.Page, info)
+		qs, ok := s.ViewFor.(*queuesScreen)
+		if !ok || !m.onStack(qs) {
+			qs = m.queues
+		}
+		refetch, note := qs.SetPage(*s.Page, info)
 		if note != "" {
 			cmds = append(cmds, m.info("%s", note))
 		}
@@ -62,13 +67,20 @@ func (m *Model) applySnapshot(s SnapshotLoaded) tea.Cmd {
 			m.pending = true // the chosen queue moved off the window: fetch where it is now
 		}
 	}
-	if s.Detail != nil && m.detail != nil && s.Detail.VHost == m.detail.VHost && s.Detail.Name == m.detail.Name {
+	if f, ok := s.ViewFor.(fetcher); ok && m.onStack(s.ViewFor) && (s.View != nil || s.ViewErr != nil) {
+		refetch, note := f.apply(m, s.View, s.ViewErr, s.At)
+		if note != "" {
+			cmds = append(cmds, m.info("%s", note))
+		}
+		m.pending = m.pending || refetch
+	}
+	if d, ok := m.top().(*detailScreen); ok && s.Detail != nil && s.Detail.VHost == d.VHost && s.Detail.Name == d.Name {
 		dq := []mgmt.Queue{*s.Detail}
 		exact := m.patchExact(dq, s.At)
 		info := m.record(s.At, dq)
 		r := info[dq[0].Key()]
 		r.Exact = exact[dq[0].Key()]
-		m.detail.SetData(dq[0], s.DetailBindings, m.book.Get(dq[0].Key()), r)
+		d.SetData(dq[0], s.DetailBindings, m.book.Get(dq[0].Key()), r)
 	}
 	cmds = append(cmds, m.scheduleTick())
 	if m.pending {

@@ -87,11 +87,10 @@ func (m *Model) openStatus(text string) tea.Cmd {
 	}
 	p := views.NewPager(&m.keys, "status message")
 	p.SetContent(ansi.Wrap(text, max(m.width, 1), ""))
-	m.pager = p
-	if m.top() == pagePager {
-		m.layout() // replaces the pager in front, so back leads out of it
+	if isPager(m.top()) {
+		m.replaceTop(&pagerScreen{Pager: p, title: "status message"}) // so back leads out of it
 	} else {
-		m.push(pagePager)
+		m.push(&pagerScreen{Pager: p, title: "status message"})
 	}
 	return nil
 }

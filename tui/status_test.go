@@ -88,7 +88,7 @@ func TestStatusTooLongForItsLinesOpensInFull(t *testing.T) {
 	}
 
 	m.Update(press("!"))
-	if m.top() != pagePager {
+	if !isPager(m.top()) {
 		t.Fatal("! did not open the pager")
 	}
 	lines = screen(t, m, 80, 24)
@@ -101,7 +101,7 @@ func TestStatusTooLongForItsLinesOpensInFull(t *testing.T) {
 	}
 	_, back := m.Update(press("esc"))
 	m.Update(runCmd(back))
-	if m.top() != pageQueues {
+	if m.top() != Screen(m.queues) {
 		t.Fatal("esc did not leave the status pager")
 	}
 }

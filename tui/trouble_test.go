@@ -12,8 +12,8 @@ import (
 	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/mqtop/mqtop/keys"
 	"github.com/mqtop/mqtop/mgmt"
-	"github.com/mqtop/mqtop/tui/keys"
 	"github.com/mqtop/mqtop/views"
 )
 
@@ -264,7 +264,7 @@ func TestColonQQuits(t *testing.T) {
 		for _, r := range line {
 			m.handleKey(press(string(r)))
 		}
-		if cmd := m.handleKey(press("enter")); isQuit(cmd) || m.top() != pageQueues || m.cmd.active {
+		if cmd := m.handleKey(press("enter")); isQuit(cmd) || m.top() != Screen(m.queues) || m.cmd.active {
 			t.Errorf(":%s did not open the queue list (top %v, err %q)", line, m.top(), m.cmd.err)
 		}
 	}
@@ -281,18 +281,18 @@ func TestQueueFooterNamesTheActions(t *testing.T) {
 	k := keys.Default()
 	k.Purge.Binding.SetKeys("ctrl+p")
 	k.Purge.Binding.SetHelp("ctrl+p", "purge")
-	wide := ansi.Strip(renderHints(shortHelp(&k, pageQueues), 200))
+	wide := ansi.Strip(renderHints((&queuesScreen{}).Hints(&k), 200))
 	for _, want := range []string{"enter detail", "p publish", "m browse", "ctrl+p purge", "/ filter", "s/S sort", ": command", "? help", "q quit"} {
 		if !strings.Contains(wide, want) {
 			t.Errorf("footer lacks %q: %s", want, wide)
 		}
 	}
-	narrow := ansi.Strip(renderHints(shortHelp(&k, pageQueues), 80))
+	narrow := ansi.Strip(renderHints((&queuesScreen{}).Hints(&k), 80))
 	if ansi.StringWidth(narrow) > 80 || !strings.Contains(narrow, "? help") || !strings.HasPrefix(narrow, "enter detail  p publish") {
 		t.Errorf("80-column footer: %q", narrow)
 	}
 	k.ReadOnly()
-	ro := ansi.Strip(renderHints(shortHelp(&k, pageQueues), 200))
+	ro := ansi.Strip(renderHints((&queuesScreen{}).Hints(&k), 200))
 	for _, gone := range []string{"publish", "purge", "test RPC", "delete"} {
 		if strings.Contains(ro, gone) {
 			t.Errorf("read-only footer offers %q: %s", gone, ro)

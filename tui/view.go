@@ -8,7 +8,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/mqtop/mqtop/internal/theme"
-	"github.com/mqtop/mqtop/tui/keys"
+	"github.com/mqtop/mqtop/keys"
 	"github.com/mqtop/mqtop/views"
 )
 
@@ -18,18 +18,8 @@ const headerLines = 3
 func (m *Model) layout() {
 	bodyH := m.bodyHeight(len(m.statusLines()))
 	m.bodyH = bodyH
-	m.queues.SetSize(m.width, bodyH)
-	if m.detail != nil {
-		m.detail.SetSize(m.width, bodyH)
-	}
-	if m.pager != nil {
-		m.pager.SetSize(m.width, bodyH)
-	}
-	if m.action != nil {
-		m.action.SetSize(m.width, bodyH)
-	}
-	if m.messages != nil {
-		m.messages.SetSize(m.width, bodyH)
+	for _, s := range m.stack {
+		s.SetSize(m.width, bodyH)
 	}
 	if m.pw != nil {
 		m.pw.SetWidth(m.width)
@@ -76,18 +66,7 @@ func (m *Model) Render() string {
 	status := m.statusLines()
 	bodyH := m.bodyHeight(len(status))
 	var body string
-	switch m.top() {
-	case pageDetail:
-		body = m.detail.View()
-	case pagePager:
-		body = m.pager.View()
-	case pageAction:
-		body = m.action.View()
-	case pageMessages:
-		body = m.messages.View()
-	default:
-		body = m.queues.View()
-	}
+	body = m.top().View()
 	if m.dialog != nil {
 		body = lipgloss.Place(m.width, bodyH, lipgloss.Center, lipgloss.Center, m.dialog.View())
 	}
@@ -124,64 +103,13 @@ func (m *Model) footer(status []string) string {
 		hints = m.cmdlineView()
 	case m.pw != nil:
 		hints = renderHints(m.pw.Hints(), m.width)
-	case m.top() == pageAction && m.action != nil:
-		hints = renderHints(m.action.Hints(), m.width)
 	default:
-		hints = renderHints(shortHelp(&m.keys, m.top()), m.width)
+		hints = renderHints(m.top().Hints(&m.keys), m.width)
 	}
 	if len(status) == 0 {
 		status = []string{theme.Dim.Render("")}
 	}
 	return views.Truncate(hints, m.width) + "\n" + strings.Join(status, "\n")
-}
-
-// shortHelp is the footer's main keys of the page in front, most important
-// first; an action read-only mode disabled is left out.
-func shortHelp(k *keys.Map, p page) []views.Hint {
-	var out []views.Hint
-	add := func(desc string, as ...*keys.Action) {
-		var ks []string
-		for _, a := range as {
-			if !a.Binding.Enabled() {
-				return
-			}
-			ks = append(ks, a.Binding.Help().Key)
-		}
-		out = append(out, views.Hint{Key: strings.Join(ks, "/"), Desc: desc})
-	}
-	switch p {
-	case pageQueues:
-		add("detail", &k.Detail)
-		add("publish", &k.Publish)
-		add("browse", &k.Browse)
-		add("purge", &k.Purge)
-		add("filter", &k.Filter)
-		add("sort", &k.Sort, &k.SortReverse)
-		add("command", &k.Command)
-		add("help", &k.Help)
-		add("quit", &k.Quit)
-		add("test RPC", &k.RPC)
-		add("delete", &k.Delete)
-		add("json", &k.RawJSON)
-		add("refresh", &k.Refresh)
-		// Help lists everything else: it always keeps its place.
-		for i := range out {
-			if out[i].Desc == "help" {
-				out[i].Keep = true
-			}
-		}
-	case pageDetail:
-		out = []views.Hint{{Key: "↑/↓", Desc: "scroll"}}
-		add("json", &k.RawJSON)
-		add("refresh", &k.Refresh)
-		add("help", &k.Help)
-		out = append(out, views.Hint{Key: "esc/q", Desc: "back"})
-	case pageMessages:
-		out = []views.Hint{{Key: "↑/↓", Desc: "message"}, {Key: "pgup/pgdn", Desc: "scroll message"}, {Key: "esc/q", Desc: "back"}}
-	default:
-		out = []views.Hint{{Key: "↑/↓ pgup/pgdn", Desc: "scroll"}, {Key: "esc/q", Desc: "back"}}
-	}
-	return out
 }
 
 // renderHints draws key hints in their order, leaving out from the least
@@ -215,7 +143,7 @@ func renderHints(hs []views.Hint, width int) string {
 }
 
 // helpText lists every enabled binding, the page's own first.
-func helpText(k *keys.Map, p page) string {
+func helpText(k *keys.Map) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n", theme.Title.Render("Keys"))
 	for _, a := range k.All() {
@@ -230,7 +158,16 @@ func helpText(k *keys.Map, p page) string {
 		fmt.Fprintf(&b, "  %s %s%s\n", theme.Key.Render(fmt.Sprintf("%-14s", h.Key)), h.Desc, note)
 	}
 	b.WriteString("\n" + theme.Title.Render("Command line (:)") + "\n")
-	b.WriteString("  :qu, :queues     the queue list\n  :vhost NAME      only that vhost (:vhost alone = all)\n")
+	for _, name := range viewNames() {
+		d := registry[name]
+		words := append([]string{}, d.aliases...)
+		words = append(words, name)
+		for i := range words {
+			words[i] = ":" + words[i]
+		}
+		fmt.Fprintf(&b, "  %-16s the %s view\n", strings.Join(words, ", "), name)
+	}
+	b.WriteString("  :vhost NAME      only that vhost (:vhost alone = all)\n")
 	b.WriteString("  :ctx NAME        switch to another context\n  :q, :quit        leave mqtop\n  tab              complete\n")
 	return b.String()
 }

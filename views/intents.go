@@ -44,3 +44,15 @@ type DeleteQueueRequested struct {
 	VHost, Queue        string
 	Messages, Consumers mgmt.Count
 }
+
+// OpenViewRequested asks to open a list view in front, scoped and filtered
+// to what relates to the object chosen (a queue's bindings, a connection's
+// channels); esc returns to the list it came from, as it was.
+type OpenViewRequested struct {
+	View          string // a view's name, as the command line knows it
+	VHost, Filter string
+}
+
+// DetailRequested asks for the detail page of a view's row (by its key);
+// the view's registration knows how to read it.
+type DetailRequested struct{ View, Key string }

@@ -12,7 +12,7 @@ import (
 	"github.com/mqtop/mqtop/amqp"
 	"github.com/mqtop/mqtop/internal/msgfmt"
 	"github.com/mqtop/mqtop/internal/theme"
-	"github.com/mqtop/mqtop/tui/keys"
+	"github.com/mqtop/mqtop/keys"
 )
 
 // maxBodyShown is how much of a body the detail pane renders.

@@ -8,7 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/mqtop/mqtop/internal/theme"
-	"github.com/mqtop/mqtop/tui/keys"
+	"github.com/mqtop/mqtop/keys"
 )
 
 // Pager scrolls rendered lines; the JSON, help and detail pages use it.

@@ -12,8 +12,8 @@ import (
 
 	"github.com/mqtop/mqtop/internal/history"
 	"github.com/mqtop/mqtop/internal/theme"
+	"github.com/mqtop/mqtop/keys"
 	"github.com/mqtop/mqtop/mgmt"
-	"github.com/mqtop/mqtop/tui/keys"
 )
 
 // QueueDetail is the page for one queue: arguments, policy, placement,
@@ -69,6 +69,10 @@ func (d *QueueDetail) Update(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, d.keys.Purge.Binding) && d.loaded:
 		ready := d.queue.Ready
 		return func() tea.Msg { return PurgeRequested{VHost: vh, Queue: name, Ready: ready} }
+	case key.Matches(msg, d.keys.ShowBindings.Binding):
+		return emit(OpenViewRequested{View: "bindings", VHost: vh, Filter: Exactly(name)})
+	case key.Matches(msg, d.keys.ShowConsumers.Binding):
+		return emit(OpenViewRequested{View: "consumers", VHost: vh, Filter: Exactly(name)})
 	}
 	return d.pager.Update(msg)
 }

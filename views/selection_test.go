@@ -7,8 +7,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/mqtop/mqtop/keys"
 	"github.com/mqtop/mqtop/mgmt"
-	"github.com/mqtop/mqtop/tui/keys"
 )
 
 func q(name string, ready int64) mgmt.Queue {

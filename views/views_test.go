@@ -10,8 +10,8 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/mqtop/mqtop/internal/history"
+	"github.com/mqtop/mqtop/keys"
 	"github.com/mqtop/mqtop/mgmt"
-	"github.com/mqtop/mqtop/tui/keys"
 )
 
 func press(s string) tea.KeyPressMsg {

@@ -32,7 +32,7 @@ func TestE2ECursorFollowsTheQueueAcrossAReSort(t *testing.T) {
 			tm.keys(":")
 			tm.text("vhost " + vh)
 			tm.keys("Enter")
-			tm.keys("s") // total, largest first
+			tm.keys("s") // a re-sort: from total to ready, largest first
 			order := func(names ...string) func(string) bool {
 				return func(s string) bool {
 					if !strings.Contains(s, src.header) {
@@ -53,8 +53,12 @@ func TestE2ECursorFollowsTheQueueAcrossAReSort(t *testing.T) {
 				r := rowOf(s, "cur-a")
 				return order("cur-a", "cur-b", "cur-c")(s) && len(r) > 5 && r[5] == "30"
 			})
+			// The cursor followed whichever queue was on top when the list
+			// loaded (before the statistics ordered it): choose cur-b.
+			tm.keys("g")
+			tm.waitFor(10*time.Second, "1/3 queues")
 			tm.keys("j") // cur-b, on row 2
-			time.Sleep(300 * time.Millisecond)
+			tm.waitFor(10*time.Second, "2/3 queues")
 			testenv.Publish(t, b.Env, vh, "", "cur-c", bodies(50)...)
 			tm.waitUntil(30*time.Second, "c, a, b by depth", order("cur-c", "cur-a", "cur-b"))
 			tm.keys("Enter")

@@ -191,8 +191,7 @@ func runQueuesFlow(t *testing.T, promURL, wantSource string) {
 		}
 		time.Sleep(300 * time.Millisecond)
 	}
-	// Sort by total, largest first: e2e-b on top.
-	tm.keys("s")
+	// The list opens deepest first (total, largest first): e2e-b on top.
 	tm.waitUntil(10*time.Second, "depth order", func(s string) bool {
 		return strings.Contains(s, "TOTAL↓") && strings.Index(s, "e2e-b") < strings.Index(s, "e2e-a") &&
 			strings.Index(s, "e2e-a") < strings.Index(s, "e2e-c")

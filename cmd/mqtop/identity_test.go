@@ -27,9 +27,9 @@ import (
 	"github.com/mqtop/mqtop/amqp"
 	"github.com/mqtop/mqtop/internal/config"
 	"github.com/mqtop/mqtop/internal/testenv"
+	"github.com/mqtop/mqtop/keys"
 	"github.com/mqtop/mqtop/mgmt"
 	"github.com/mqtop/mqtop/tui"
-	"github.com/mqtop/mqtop/tui/keys"
 )
 
 type twoBrokers struct {

@@ -17,9 +17,9 @@ import (
 	"github.com/mqtop/mqtop/amqp"
 	"github.com/mqtop/mqtop/internal/config"
 	"github.com/mqtop/mqtop/internal/version"
+	"github.com/mqtop/mqtop/keys"
 	"github.com/mqtop/mqtop/mgmt"
 	"github.com/mqtop/mqtop/tui"
-	"github.com/mqtop/mqtop/tui/keys"
 )
 
 func main() { os.Exit(run(os.Args[1:])) }

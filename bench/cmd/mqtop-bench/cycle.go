@@ -18,9 +18,9 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/mqtop/mqtop/keys"
 	"github.com/mqtop/mqtop/mgmt"
 	"github.com/mqtop/mqtop/tui"
-	"github.com/mqtop/mqtop/tui/keys"
 )
 
 // capSource keeps the last page served, to check what was on screen.

@@ -20,12 +20,15 @@ type Action struct {
 
 // Map holds every binding of mqtop.
 type Map struct {
-	Help, Command, Filter, Back, Quit, ForceQuit  Action
-	Up, Down, PageUp, PageDown, Top, Bottom       Action
-	Detail, Sort, SortReverse, Refresh, RawJSON   Action
-	Faster, Slower, StatusMessage, Password       Action
-	Publish, Browse, RPC, New, Bind, Rebind, Move Action
-	Purge, Delete, CloseConnection                Action
+	Help, Command, Filter, Back, Quit, ForceQuit Action
+	Up, Down, PageUp, PageDown, Top, Bottom      Action
+	Detail, Sort, SortReverse, Refresh, RawJSON  Action
+	Faster, Slower, StatusMessage, Password      Action
+	// Related views: from a queue, channel or exchange to its bindings,
+	// consumers, channels or connection (enter follows the main relation).
+	ShowBindings, ShowConsumers, ShowChannels, ShowConnection, ShowSource Action
+	Publish, Browse, RPC, New, Bind, Rebind, Move                         Action
+	Purge, Delete, CloseConnection                                        Action
 }
 
 func b(name, help string, keys ...string) Action {
@@ -72,6 +75,11 @@ func Default() Map {
 		Slower:          b("slower", "refresh slower", "-"),
 		StatusMessage:   b("status_message", "full status message", "!"),
 		Password:        b("password", "re-enter the password (after a 401)", "ctrl+r"),
+		ShowBindings:    b("show_bindings", "its bindings", "B"),
+		ShowConsumers:   b("show_consumers", "its consumers", "C"),
+		ShowChannels:    b("show_channels", "its channels", "H"),
+		ShowConnection:  b("show_connection", "its connection", "O"),
+		ShowSource:      b("show_source", "its source exchange", "X"),
 		Publish:         danger(b("publish", "publish", "p")),
 		Browse:          b("browse", "browse messages", "m"),
 		RPC:             danger(b("rpc", "test RPC", "R")),
@@ -90,6 +98,7 @@ func (m *Map) All() []*Action {
 	return []*Action{&m.Help, &m.Command, &m.Filter, &m.Back, &m.Quit, &m.ForceQuit,
 		&m.Up, &m.Down, &m.PageUp, &m.PageDown, &m.Top, &m.Bottom,
 		&m.Detail, &m.Sort, &m.SortReverse, &m.Refresh, &m.RawJSON, &m.Faster, &m.Slower, &m.StatusMessage, &m.Password,
+		&m.ShowBindings, &m.ShowConsumers, &m.ShowChannels, &m.ShowConnection, &m.ShowSource,
 		&m.Publish, &m.Browse, &m.RPC, &m.New, &m.Bind, &m.Rebind, &m.Move,
 		&m.Purge, &m.Delete, &m.CloseConnection}
 }

@@ -1,0 +1,17 @@
+package tui
+
+import (
+	"github.com/mqtop/mqtop/keys"
+	"github.com/mqtop/mqtop/mgmt"
+	"github.com/mqtop/mqtop/views"
+)
+
+func init() {
+	register(viewDef{name: "bindings", aliases: []string{"b", "binding"}, open: func(m *Model) Screen {
+		return &listScreen[mgmt.Binding]{listView: views.NewBindings(&m.keys), title: "bindings",
+			fetchPage: clientList((*mgmt.Client).Bindings),
+			hints: func(k *keys.Map) []views.Hint {
+				return listHints(k, []hintAction{{"destination", &k.Detail}, {"source", &k.ShowSource}}, []hintAction{{"json", &k.RawJSON}})
+			}}
+	}})
+}

@@ -1,0 +1,17 @@
+package tui
+
+import (
+	"github.com/mqtop/mqtop/keys"
+	"github.com/mqtop/mqtop/mgmt"
+	"github.com/mqtop/mqtop/views"
+)
+
+func init() {
+	register(viewDef{name: "connections", aliases: []string{"conn", "connection"}, open: func(m *Model) Screen {
+		return &listScreen[mgmt.Connection]{listView: views.NewConnections(&m.keys), title: "connections",
+			hints: func(k *keys.Map) []views.Hint {
+				return listHints(k, []hintAction{{"channels", &k.Detail}}, []hintAction{{"json", &k.RawJSON}, {"refresh", &k.Refresh}})
+			},
+			fetchPage: clientList((*mgmt.Client).Connections)}
+	}})
+}

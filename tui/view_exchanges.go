@@ -1,0 +1,13 @@
+package tui
+
+import (
+	"github.com/mqtop/mqtop/mgmt"
+	"github.com/mqtop/mqtop/views"
+)
+
+func init() {
+	register(viewDef{name: "exchanges", aliases: []string{"x", "exchange"}, open: func(m *Model) Screen {
+		return &listScreen[mgmt.Exchange]{listView: views.NewExchanges(&m.keys), title: "exchanges",
+			fetchPage: clientList((*mgmt.Client).Exchanges)}
+	}})
+}
