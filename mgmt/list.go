@@ -37,14 +37,33 @@ type ListPage[T any] struct {
 
 // pagedList fetches one window from an endpoint that pages (queues,
 // exchanges, connections, channels, vhosts): page, page_size=rows on
-// screen, columns=, sort, sort_reverse, name + use_regex. decode turns one
-// item into a row.
+// screen, columns=, sort, sort_reverse, name + use_regex, and message rates
+// averaged over RateWindow. decode turns one item into a row.
 func pagedList[T any](ctx context.Context, c *Client, path, columns string, q ListQuery, decode func(json.RawMessage) (T, error)) (ListPage[T], error) {
+	return pagedWithParams(ctx, c, path, columns, withRateWindow(url.Values{}), q, decode)
+}
+
+// wholeList fetches an endpoint that does not page (bindings, consumers,
+// users, policies, nodes) with columns= and serves the window locally:
+// filter by match (the regex on the fields that view searches), order by
+// less, then cut. It is one request either way; columns= keeps it small.
+func wholeList[T any](ctx context.Context, c *Client, path, columns string, q ListQuery, decode func(json.RawMessage) (T, error),
+	match func(re *regexp.Regexp, row T) bool, less func(a, b T) int) (ListPage[T], error) {
+	return wholeWithParams(ctx, c, path, columns, nil, q, decode, match, less)
+}
+
+// pagedWithParams is pagedList with the query parameters given in extra
+// (the data-rate window of connections) instead of the message-rate window.
+func pagedWithParams[T any](ctx context.Context, c *Client, path, columns string, extra url.Values, q ListQuery,
+	decode func(json.RawMessage) (T, error)) (ListPage[T], error) {
 	if q.Limit <= 0 {
 		q.Limit = 50
 	}
 	size, page := pageFor(q.Offset, q.Limit)
-	v := withRateWindow(url.Values{"page": {strconv.Itoa(page)}, "page_size": {strconv.Itoa(size)}})
+	v := url.Values{"page": {strconv.Itoa(page)}, "page_size": {strconv.Itoa(size)}}
+	for k, vals := range extra {
+		v[k] = vals
+	}
 	if columns != "" {
 		v.Set("columns", columns)
 	}
@@ -83,29 +102,44 @@ func pagedList[T any](ctx context.Context, c *Client, path, columns string, q Li
 	return out, nil
 }
 
-// wholeList fetches an endpoint that does not page (bindings, consumers,
-// users, policies, nodes) with columns= and serves the window locally:
-// filter by match (the regex on the fields that view searches), order by
-// less, then cut. It is one request either way; columns= keeps it small.
-func wholeList[T any](ctx context.Context, c *Client, path, columns string, q ListQuery, decode func(json.RawMessage) (T, error),
-	match func(re *regexp.Regexp, row T) bool, less func(a, b T) int) (ListPage[T], error) {
-	if q.Limit <= 0 {
-		q.Limit = 50
-	}
-	var re *regexp.Regexp
-	if q.Filter != "" {
-		var err error
-		if re, err = regexp.Compile(q.Filter); err != nil {
-			return ListPage[T]{}, fmt.Errorf("bad filter: %w", err)
-		}
+// wholeWithParams is wholeList with extra query parameters.
+func wholeWithParams[T any](ctx context.Context, c *Client, path, columns string, extra url.Values, q ListQuery,
+	decode func(json.RawMessage) (T, error), match func(*regexp.Regexp, T) bool, less func(a, b T) int) (ListPage[T], error) {
+	re, err := compileFilter(q.Filter)
+	if err != nil {
+		return ListPage[T]{}, err
 	}
 	v := url.Values{}
+	for k, vals := range extra {
+		v[k] = vals
+	}
 	if columns != "" {
 		v.Set("columns", columns)
 	}
 	var items []json.RawMessage
 	if err := c.getJSON(ctx, path, v, &items); err != nil {
 		return ListPage[T]{}, err
+	}
+	return windowLocally(path, items, q, re, decode, match, less)
+}
+
+func compileFilter(filter string) (*regexp.Regexp, error) {
+	if filter == "" {
+		return nil, nil
+	}
+	re, err := regexp.Compile(filter)
+	if err != nil {
+		return nil, fmt.Errorf("bad filter: %w", err)
+	}
+	return re, nil
+}
+
+// windowLocally filters, orders and cuts a whole list, for callers that
+// fetch (or clean) the items themselves.
+func windowLocally[T any](what string, items []json.RawMessage, q ListQuery, re *regexp.Regexp,
+	decode func(json.RawMessage) (T, error), match func(*regexp.Regexp, T) bool, less func(a, b T) int) (ListPage[T], error) {
+	if q.Limit <= 0 {
+		q.Limit = 50
 	}
 	type pair struct {
 		row T
@@ -115,7 +149,7 @@ func wholeList[T any](ctx context.Context, c *Client, path, columns string, q Li
 	for _, item := range items {
 		row, err := decode(item)
 		if err != nil {
-			return ListPage[T]{}, fmt.Errorf("decode %s: %w", path, err)
+			return ListPage[T]{}, fmt.Errorf("decode %s: %w", what, err)
 		}
 		if re == nil || match(re, row) {
 			rows = append(rows, pair{row, item})

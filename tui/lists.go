@@ -25,6 +25,8 @@ type listView[T any] interface {
 	SetFilter(string)
 	Filter() string
 	FilterOwn() bool
+	Sort() (string, bool)
+	SetSort(key string, desc bool)
 	Capturing() bool
 	FilterPaused(views.FilterTyped) tea.Cmd
 }

@@ -13,6 +13,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/mqtop/mqtop/internal/history"
+	"github.com/mqtop/mqtop/internal/state"
 	"github.com/mqtop/mqtop/keys"
 	"github.com/mqtop/mqtop/mgmt"
 	"github.com/mqtop/mqtop/views"
@@ -52,6 +53,10 @@ type Deps struct {
 	Production bool // purge asks for the queue's name to be typed
 	Logger     *slog.Logger
 	Now        func() time.Time
+	// Sorts are the views' orders remembered for this context; SaveSort
+	// remembers a new one (it runs off the UI loop). Both may be nil.
+	Sorts    map[string]state.Sort
+	SaveSort func(view string, s state.Sort) error
 }
 
 // Model is the root model.
@@ -137,6 +142,7 @@ func New(d Deps) *Model {
 	}
 	m.queues = &queuesScreen{views.NewQueues(&m.keys)}
 	m.lists = map[string]Screen{"queues": m.queues}
+	m.restoreSort("queues", m.queues)
 	m.stack = []Screen{m.queues}
 	m.cmd = newCmdline()
 	return m
@@ -343,7 +349,12 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.errorf("%s is not available yet in this build", a)
 		return nil
 	}
-	return m.top().Update(msg)
+	before := sortOf(m.top())
+	cmd := m.top().Update(msg)
+	if after := sortOf(m.top()); after != before {
+		return tea.Batch(cmd, m.saveSort(m.top(), after))
+	}
+	return cmd
 }
 
 // filtered is a list: esc clears a filter typed in it before it goes back.

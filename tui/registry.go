@@ -7,6 +7,8 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/mqtop/mqtop/internal/state"
+
 	"github.com/mqtop/mqtop/views"
 )
 
@@ -83,6 +85,7 @@ func (m *Model) switchView(name string) tea.Cmd {
 	s, ok := m.lists[name]
 	if !ok {
 		s = registry[name].open(m)
+		m.restoreSort(name, s)
 		if v, ok := s.(vhostScoped); ok {
 			v.SetVHost(m.vhost)
 		}
@@ -129,4 +132,47 @@ func viewNames() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// sorter is a list whose order can be remembered.
+type sorter interface {
+	Sort() (string, bool)
+	SetSort(key string, desc bool)
+}
+
+func sortOf(s Screen) state.Sort {
+	if x, ok := s.(sorter); ok {
+		k, d := x.Sort()
+		return state.Sort{Key: k, Desc: d}
+	}
+	return state.Sort{}
+}
+
+// restoreSort puts a top-level view in the order it had at the last start.
+func (m *Model) restoreSort(name string, s Screen) {
+	if x, ok := s.(sorter); ok {
+		if srt, ok := m.deps.Sorts[name]; ok {
+			x.SetSort(srt.Key, srt.Desc)
+		}
+	}
+}
+
+// saveSort remembers a top-level view's new order for the next start; views
+// opened on related objects are not remembered.
+func (m *Model) saveSort(s Screen, srt state.Sort) tea.Cmd {
+	save, log := m.deps.SaveSort, m.logger()
+	if save == nil {
+		return nil
+	}
+	for name, l := range m.lists {
+		if l == s {
+			return func() tea.Msg {
+				if err := save(name, srt); err != nil {
+					log.Warn("remember sort", "view", name, "err", err)
+				}
+				return nil
+			}
+		}
+	}
+	return nil
 }

@@ -62,6 +62,9 @@ func start(t *testing.T, w, h int, env []string, args ...string) *term {
 	script := filepath.Join(t.TempDir(), "run.sh")
 	var b strings.Builder
 	b.WriteString("#!/bin/sh\n")
+	// Each run remembers its sorts and reads its config in a directory of its
+	// own, never the developer's (nor another test's).
+	env = append([]string{"XDG_STATE_HOME=" + t.TempDir(), "XDG_CONFIG_HOME=" + t.TempDir()}, env...)
 	for _, e := range env {
 		k, v, _ := strings.Cut(e, "=")
 		fmt.Fprintf(&b, "export %s='%s'\n", k, v)

@@ -65,3 +65,33 @@ func TestE2EExchangesBindingsQueueAndBack(t *testing.T) {
 	tm.keys("q")
 	tm.waitFor(10*time.Second, "EXITED:0")
 }
+
+// Each view's sort is remembered per context for the next start.
+func TestE2ESortRememberedForTheNextStart(t *testing.T) {
+	env := testenv.Broker(t)
+	stateHome := t.TempDir()
+	run := func() *term {
+		return start(t, 120, 30, append(credentials(env), "XDG_STATE_HOME="+stateHome), "--url", env.MgmtURL, "--refresh=500ms")
+	}
+	tm := run()
+	tm.waitFor(20*time.Second, "TOTAL↓") // deepest first, the first time
+	tm.keys("s")
+	tm.waitFor(10*time.Second, "READY↓")
+	tm.keys(":")
+	tm.text("x")
+	tm.keys("Enter")
+	tm.waitFor(10*time.Second, "NAME↑")
+	tm.keys("S")
+	tm.waitFor(10*time.Second, "NAME↓")
+	tm.keys(":")
+	tm.text("q")
+	tm.keys("Enter")
+	tm.waitFor(10*time.Second, "EXITED:0")
+
+	tm = run()
+	tm.waitFor(20*time.Second, "READY↓")
+	tm.keys(":")
+	tm.text("x")
+	tm.keys("Enter")
+	tm.waitFor(10*time.Second, "NAME↓", "exchanges")
+}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/mqtop/mqtop/amqp"
 	"github.com/mqtop/mqtop/internal/config"
+	"github.com/mqtop/mqtop/internal/state"
 	"github.com/mqtop/mqtop/internal/version"
 	"github.com/mqtop/mqtop/keys"
 	"github.com/mqtop/mqtop/mgmt"
@@ -132,12 +133,18 @@ func connect(cfg *config.Config, ctx config.Context, km keys.Map, logger *slog.L
 	session := amqp.NewSession(amqp.Config{User: ctx.User, Password: ctx.Password, TLS: tlsConf,
 		ReadOnly: ctx.ReadOnly, AllowBrowse: ctx.AllowBrowse, Timeout: timeout, ConnectionName: "mqtop", Logger: logger,
 		Target: amqpTarget(client, ctx.AMQPURL)})
+	// Each view's sort is remembered per context for the next start.
+	store := state.Open(cfg.StateFile)
 	return tui.Deps{
 		Context: tui.Context{Name: ctx.Name, Color: ctx.Color, Endpoint: client.Endpoint(), User: ctx.User,
 			ReadOnly: ctx.ReadOnly, Insecure: ctx.TLS.InsecureSkipVerify},
 		Backend: client, Source: src, Refresh: cfg.Refresh, Timeout: timeout, ListTimeout: listTimeout, Keys: km,
 		Admin: session, AMQP: session, AllowBrowse: ctx.AllowBrowse, Production: ctx.Production, Logger: logger,
 		Close: func() { _ = session.Close(); client.Close() },
+		Sorts: store.Sorts(ctx.Name),
+		SaveSort: func(view string, srt state.Sort) error {
+			return store.SaveSort(ctx.Name, view, srt)
+		},
 	}, nil
 }
 

@@ -106,6 +106,7 @@ type Config struct {
 	Refresh     time.Duration
 	Debug       bool
 	LogFile     string // not created here: the opener must MkdirAll its directory
+	StateFile   string // what mqtop remembers between starts (each view's sort per context)
 	Keys        map[string][]string
 	ShowVersion bool     // --version: nothing else is resolved
 	Warnings    []string // worth showing the user, never fatal
@@ -190,6 +191,11 @@ func Load(args []string, getenv func(string) string, opts LoadOptions) (*Config,
 		}
 		cfg.LogFile = filepath.Join(state, "mqtop", "mqtop.log")
 	}
+	stateHome := opts.StateHome
+	if stateHome == "" {
+		stateHome = xdg.StateHome
+	}
+	cfg.StateFile = filepath.Join(stateHome, "mqtop", "state.yaml")
 
 	named := fileContexts(fc)
 	raPath, raExplicit := rabbitmqadminPath(f, getenv, home)
