@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"errors"
+	"math"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -96,5 +97,50 @@ func clientList[T any](call func(*mgmt.Client, context.Context, mgmt.ListQuery) 
 			return views.Page[T]{}, errNoBackend
 		}
 		return fromMgmt(call(c, ctx, mgmtQuery(q)))
+	}
+}
+
+// exactFilter builds fetchPage for a view whose related-objects filter is
+// not a regex the API could apply ("channel:NAME", "exchange:NAME"): read
+// reads (via take) whether a filter is one and its value, the whole list is
+// fetched (one request either way for these unpaged endpoints), keep picks
+// the rows, and the window is cut here. Other filters go to call as usual.
+func exactFilter[T any](call func(*mgmt.Client, context.Context, mgmt.ListQuery) (mgmt.ListPage[T], error),
+	take func(filter string) (string, bool), keep func(row T, value string) bool) func(context.Context, Deps, views.ListQuery) (views.Page[T], error) {
+	return func(ctx context.Context, d Deps, q views.ListQuery) (views.Page[T], error) {
+		c, ok := d.Backend.(*mgmt.Client)
+		if !ok {
+			return views.Page[T]{}, errNoBackend
+		}
+		value, exact := take(q.Filter)
+		if !exact {
+			return fromMgmt(call(c, ctx, mgmtQuery(q)))
+		}
+		all := mgmtQuery(q)
+		all.Filter, all.Offset, all.Limit = "", 0, math.MaxInt32
+		p, err := call(c, ctx, all)
+		if err != nil {
+			return views.Page[T]{}, err
+		}
+		kept := mgmt.ListPage[T]{Total: p.Total}
+		for i, r := range p.Items {
+			if keep(r, value) {
+				kept.Items = append(kept.Items, r)
+				if i < len(p.Raw) {
+					kept.Raw = append(kept.Raw, p.Raw[i])
+				}
+			}
+		}
+		n, limit := len(kept.Items), q.Limit
+		if limit <= 0 {
+			limit = 50
+		}
+		lo := min(max(q.Offset, 0), n)
+		hi := min(lo+limit, n)
+		out := mgmt.ListPage[T]{Items: kept.Items[lo:hi], Offset: lo, Matched: n, Total: p.Total}
+		if len(kept.Raw) == n {
+			out.Raw = kept.Raw[lo:hi]
+		}
+		return fromMgmt(out, nil)
 	}
 }

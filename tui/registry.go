@@ -45,7 +45,7 @@ func (m *Model) showText(t textReady) tea.Cmd {
 	}
 	p := views.NewPager(&m.keys, views.Clean(t.title))
 	p.SetContent(t.text)
-	m.push(&pagerScreen{Pager: p, title: t.title})
+	m.push(&pagerScreen{Pager: p, title: views.Clean(t.title)})
 	return nil
 }
 

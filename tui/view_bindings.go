@@ -9,7 +9,7 @@ import (
 func init() {
 	register(viewDef{name: "bindings", aliases: []string{"b", "binding"}, open: func(m *Model) Screen {
 		return &listScreen[mgmt.Binding]{listView: views.NewBindings(&m.keys), title: "bindings",
-			fetchPage: clientList((*mgmt.Client).Bindings),
+			fetchPage: exactFilter((*mgmt.Client).Bindings, views.BindingsExchange, views.FromOrTo),
 			hints: func(k *keys.Map) []views.Hint {
 				return listHints(k, []hintAction{{"destination", &k.Detail}, {"source", &k.ShowSource}}, []hintAction{{"json", &k.RawJSON}})
 			}}

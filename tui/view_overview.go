@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/mqtop/mqtop/internal/history"
+	"github.com/mqtop/mqtop/keys"
 	"github.com/mqtop/mqtop/mgmt"
 	"github.com/mqtop/mqtop/views"
 )
@@ -30,7 +31,10 @@ func (s *overviewScreen) apply(m *Model, data any, err error, at time.Time) (boo
 func init() {
 	register(viewDef{name: "overview", aliases: []string{"o", "nodes"}, open: func(m *Model) Screen {
 		v := views.NewOverview(&m.keys)
-		return &overviewScreen{view: v, listScreen: listScreen[mgmt.Node]{listView: v, title: "overview", fetchPage: nodesPage}}
+		return &overviewScreen{view: v, listScreen: listScreen[mgmt.Node]{listView: v, title: "overview", fetchPage: nodesPage,
+			hints: func(k *keys.Map) []views.Hint {
+				return listHints(k, []hintAction{{"listeners & feature flags", &k.Detail}}, []hintAction{{"refresh", &k.Refresh}})
+			}}}
 	}, detail: nodeDetail})
 }
 

@@ -25,6 +25,23 @@ func bindingSource(b mgmt.Binding) string {
 	return Clean(b.Source)
 }
 
+// exchangeBindingsPrefix marks the filter of an exchange's bindings: those
+// from it and those to it. It is not a regex: the bindings fetch applies it.
+const exchangeBindingsPrefix = "exchange:"
+
+// BindingsOfExchange is the filter of the bindings from and to exchange.
+func BindingsOfExchange(exchange string) string { return exchangeBindingsPrefix + exchange }
+
+// BindingsExchange reads a filter made by BindingsOfExchange.
+func BindingsExchange(filter string) (string, bool) {
+	return strings.CutPrefix(filter, exchangeBindingsPrefix)
+}
+
+// FromOrTo: the binding is from the exchange, or to it.
+func FromOrTo(b mgmt.Binding, exchange string) bool {
+	return b.Source == exchange || (b.DestinationType == "exchange" && b.Destination == exchange)
+}
+
 // Exactly is a filter matching one name and nothing else.
 func Exactly(name string) string { return "^" + regexp.QuoteMeta(name) + "$" }
 

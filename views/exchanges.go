@@ -62,11 +62,10 @@ func (v *Exchanges) Update(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	switch {
 	case key.Matches(msg, v.keys.Detail.Binding):
-		// Source, destination or routing key: the bindings from it and to it.
-		return emit(OpenViewRequested{View: "bindings", VHost: e.VHost, Filter: Exactly(e.Name)})
+		return emit(OpenViewRequested{View: "bindings", VHost: e.VHost, Filter: BindingsOfExchange(e.Name)})
 	case key.Matches(msg, v.keys.RawJSON.Binding):
 		if raw, ok := v.SelectedRaw(); ok {
-			return emit(RawJSONRequested{Title: "exchange " + exchangeName(e) + " in " + e.VHost, Raw: raw})
+			return emit(RawJSONRequested{Title: "exchange " + exchangeName(e) + " in " + Clean(e.VHost), Raw: raw})
 		}
 	}
 	return nil

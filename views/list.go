@@ -189,6 +189,9 @@ func (l *List[T]) Query() ListQuery {
 // (the row moved off it) and a note for the status line (the row is gone).
 func (l *List[T]) SetPage(p Page[T]) (refetch bool, note string) {
 	l.page, l.ready, l.state = p, true, ""
+	if p.Matched == 0 {
+		l.sel, l.pinned = "", nil // nothing is listed: nothing can be acted on
+	}
 	prevPinned := l.pinned
 	l.pinned = nil
 	if l.sel != "" {

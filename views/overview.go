@@ -37,11 +37,11 @@ func NewOverview(k *keys.Map) *Overview {
 			{Title: "NODE", Sort: "name", Cell: func(n mgmt.Node) string { return Clean(n.Name) }},
 			{Title: "RUNNING", Width: 7, Cell: func(n mgmt.Node) string { return yesNo(n.Running) }},
 			{Title: "UPTIME", Width: 8, Right: true, Priority: 3, Cell: func(n mgmt.Node) string { return uptime(n.Uptime) }},
-			{Title: "MEMORY", Width: 18, Priority: 1, Cell: func(n mgmt.Node) string { return usage(n.MemUsed, n.MemLimit, FmtBytes) }},
-			{Title: "DISK FREE", Width: 18, Priority: 1, Cell: func(n mgmt.Node) string { return usage(n.DiskFree, n.DiskFreeLimit, FmtBytes) }},
-			{Title: "FD", Width: 12, Right: true, Priority: 2, Cell: func(n mgmt.Node) string { return FmtCount(n.FDUsed) + "/" + FmtCount(n.FDTotal) }},
+			{Title: "MEMORY", Width: 21, Priority: 1, Cell: func(n mgmt.Node) string { return usage(n.MemUsed, n.MemLimit, FmtBytes) }},
+			{Title: "DISK FREE", Width: 21, Priority: 1, Cell: func(n mgmt.Node) string { return usage(n.DiskFree, n.DiskFreeLimit, FmtBytes) }},
+			{Title: "FD", Width: 15, Right: true, Priority: 2, Cell: func(n mgmt.Node) string { return FmtCount(n.FDUsed) + "/" + FmtCount(n.FDTotal) }},
 			{Title: "SOCKETS", Width: 12, Right: true, Priority: 4, Cell: func(n mgmt.Node) string { return FmtCount(n.SocketsUsed) + "/" + FmtCount(n.SocketsTotal) }},
-			{Title: "PROCS", Width: 14, Right: true, Priority: 4, Cell: func(n mgmt.Node) string { return FmtCount(n.ProcUsed) + "/" + FmtCount(n.ProcTotal) }},
+			{Title: "PROCS", Width: 17, Right: true, Priority: 4, Cell: func(n mgmt.Node) string { return FmtCount(n.ProcUsed) + "/" + FmtCount(n.ProcTotal) }},
 			{Title: "ALARMS", Width: 12, Priority: 0, Cell: nodeAlarms},
 			{Title: "PARTITIONS", Width: 12, Priority: 2, Cell: func(n mgmt.Node) string { return Clean(strings.Join(n.Partitions, ",")) }},
 		},
@@ -59,8 +59,8 @@ func uptime(ms mgmt.Count) string {
 func usage(used, limit mgmt.Count, f func(mgmt.Count) string) string {
 	s := f(used) + "/" + f(limit)
 	if used.OK && limit.OK && limit.N > 0 {
-		full := min(4, int(4*used.N/limit.N))
-		s = "[" + strings.Repeat("█", full) + strings.Repeat("·", 4-full) + "] " + s
+		full := min(4, max(0, int(4*float64(used.N)/float64(limit.N))))
+		s = "[" + strings.Repeat("█", full) + strings.Repeat("·", 4-full) + "]" + s
 	}
 	return s
 }

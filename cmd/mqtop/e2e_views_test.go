@@ -37,7 +37,7 @@ func TestE2EExchangesBindingsQueueAndBack(t *testing.T) {
 	tm.keys("G") // topic_logs sorts last by name
 	tm.waitFor(10*time.Second, "9/9 exchanges")
 	tm.keys("Enter")
-	s = tm.waitFor(20*time.Second, "bindings matching /^topic_logs$/", "kern.logs", "critical.logs")
+	s = tm.waitFor(20*time.Second, "bindings matching /exchange:topic_logs/", "kern.logs", "critical.logs")
 	if !strings.Contains(s, "kern.*") || !strings.Contains(s, "*.critical") {
 		t.Fatalf("routing keys missing:\n%s", s)
 	}
