@@ -16,7 +16,20 @@
 #   MQTOP_BENCH_CYCLE_BUDGET=150s       a refresh run stops after this (once 5 refreshes are timed)
 #   MQTOP_BENCH_PUBLISH=100000          messages of the publish step on the first size's broker (0 skips)
 #
-# Quick run: MQTOP_BENCH_SIZES=1000 MQTOP_BENCH_REFRESHES=10 MQTOP_BENCH_CPU_WINDOW=15 MQTOP_BENCH_PUBLISH=20000 bench/run.sh
+# After the queue sizes, on one more fresh broker, the list views (mqtop-bench views): every view's
+# first screen and steady refresh against its floor and against the full unpaged list.
+#   MQTOP_BENCH_VIEWS=1                 0 skips the list views
+#   MQTOP_BENCH_VIEW_CONNS=5000         AMQP connections (held by a child process), named bench-N
+#   MQTOP_BENCH_VIEW_CHANNELS=2         channels per connection (the last one consumes; MQTOP_BENCH_VIEW_CONSUME=0: none)
+#   MQTOP_BENCH_VIEW_EXCHANGES=10000    exchanges, by definitions import
+#   MQTOP_BENCH_VIEW_BINDINGS=20000     exchange-to-queue bindings over MQTOP_BENCH_VIEW_QUEUES=200 queues
+#   MQTOP_BENCH_VIEW_USERS=100 MQTOP_BENCH_VIEW_POLICIES=50   users and (matching nothing) policies
+#   MQTOP_BENCH_VIEW_REPS=9             rounds per view, one every MQTOP_BENCH_INTERVAL
+#   MQTOP_BENCH_VIEWS_TIMEOUT=2400      seconds for the whole views step
+# MQTOP_BENCH_SIZES=none runs the list views alone (their section is appended to bench/results.md).
+#
+# Quick run: MQTOP_BENCH_SIZES=1000 MQTOP_BENCH_REFRESHES=10 MQTOP_BENCH_CPU_WINDOW=15 MQTOP_BENCH_PUBLISH=20000 \
+#   MQTOP_BENCH_VIEW_CONNS=200 MQTOP_BENCH_VIEW_EXCHANGES=500 MQTOP_BENCH_VIEW_BINDINGS=1000 MQTOP_BENCH_VIEW_REPS=3 bench/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 GO=${GO:-go}
@@ -25,9 +38,15 @@ SIZES=${MQTOP_BENCH_SIZES:-1000,10000,50000}
 # 50,000 queues take about 5 GB; the default watermark (0.4 of RAM) may be lower.
 EXTRA_CONF=${MQTOP_BENCH_BROKER_CONF:-vm_memory_high_watermark.absolute = 12GB}
 
+VIEWS=${MQTOP_BENCH_VIEWS:-1}
+[ "$SIZES" = none ] && SIZES=""
 for n in ${SIZES//,/ }; do
   [[ $n =~ ^[0-9]+$ && $n -ge 100 ]] || { echo "bench: bad size '$n' in MQTOP_BENCH_SIZES" >&2; exit 2; }
 done
+[ -n "$SIZES" ] || [ "$VIEWS" = 1 ] || { echo "bench: nothing to run (MQTOP_BENCH_SIZES=none and MQTOP_BENCH_VIEWS=0)" >&2; exit 2; }
+# Every connection the views step holds is a file descriptor of the broker (which inherits this
+# shell's limit: Erlang's port limit and RabbitMQ's socket limit follow it) and of the child.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 [ -x "$BROKER" ] || { echo "bench: $BROKER is missing" >&2; exit 1; }
 "$BROKER" ensure-installed
 command -v curl >/dev/null || { echo "bench: curl is needed" >&2; exit 1; }
@@ -83,14 +102,36 @@ for n in ${SIZES//,/ }; do
   cleanup
 done
 
+MQTOP_BENCH_BROKER_VERSION=$(dpkg-query -W -f '${Version}' rabbitmq-server 2>/dev/null || echo unknown)
+export MQTOP_BENCH_BROKER_VERSION
+
+# The list views, on a broker of their own.
+if [ "$VIEWS" = 1 ]; then
+  dir=$(mktemp -d "${TMPDIR:-/tmp}/mqtop-bench-broker.XXXXXX")
+  MQTOP_BROKER_STATS_INTERVAL=5000 MQTOP_BROKER_EXTRA_CONF="$EXTRA_CONF" "$BROKER" start "$dir"
+  echo "bench: list views, ${MQTOP_BENCH_VIEW_CONNS:-5000} connections (open files: $(ulimit -n))" >&2
+  if ! (set -a; . "$dir/env"; set +a
+        timeout --kill-after=30 "${MQTOP_BENCH_VIEWS_TIMEOUT:-2400}" "$out/mqtop-bench" views -out "$out" \
+          2> >(tee -a "$out/views.log" >&2)); then
+    echo "bench: list views failed or timed out; see $out/views.log" >&2
+    failed=1
+  fi
+  cleanup
+fi
+
 shopt -s nullglob
 results=("$out"/size-*.json)
-[ ${#results[@]} -gt 0 ] || { echo "bench: no results" >&2; exit 1; }
+[ ${#results[@]} -gt 0 ] || [ -f "$out/views.md" ] || { echo "bench: no results" >&2; exit 1; }
 [ -f "$out/publish.json" ] && results+=("$out/publish.json")
-MQTOP_BENCH_BROKER_VERSION=$(dpkg-query -W -f '${Version}' rabbitmq-server 2>/dev/null || echo unknown) \
+if [ ${#results[@]} -gt 0 ]; then
   "$out/mqtop-bench" report "${results[@]}" > "$out/results.md"
-cp "$out/results.md" bench/results.md
-cat bench/results.md
+  [ -f "$out/views.md" ] && cat "$out/views.md" >> "$out/results.md"
+  cp "$out/results.md" bench/results.md
+  cat bench/results.md
+else # the list views alone: appended to the queue tables already there
+  cat "$out/views.md" >> bench/results.md
+  cat "$out/views.md"
+fi
 
 # Where mqtop's model spends its CPU and heap, for the largest size.
 if [ -n "${MQTOP_BENCH_PROFILE_DIR:-}" ]; then
