@@ -315,7 +315,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return loadVHosts(m.deps.Backend, m.deps.Timeout)
 	case key.Matches(msg, k.Help.Binding):
 		p := views.NewPager(&m.keys, "keys — "+m.top().Title())
-		p.SetContent(helpText(&m.keys))
+		p.SetContent(helpText(&m.keys, m.top()))
 		m.push(&pagerScreen{Pager: p, title: "help"})
 		return nil
 	case key.Matches(msg, k.StatusMessage.Binding):

@@ -142,10 +142,14 @@ func renderHints(hs []views.Hint, width int) string {
 	return strings.Join(out, "  ")
 }
 
-// helpText lists every enabled binding, the page's own first.
-func helpText(k *keys.Map) string {
+// helpText lists the keys of the view in front, then every enabled binding.
+func helpText(k *keys.Map, view Screen) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s\n", theme.Title.Render("Keys"))
+	fmt.Fprintf(&b, "%s\n", theme.Title.Render("This view ("+view.Title()+")"))
+	for _, h := range view.Hints(k) {
+		fmt.Fprintf(&b, "  %s %s\n", theme.Key.Render(fmt.Sprintf("%-14s", h.Key)), h.Desc)
+	}
+	fmt.Fprintf(&b, "\n%s\n", theme.Title.Render("All keys"))
 	for _, a := range k.All() {
 		if !a.Binding.Enabled() {
 			continue
