@@ -138,7 +138,7 @@ func userWindow(items []json.RawMessage, perms map[string][]Permission, q ListQu
 		return u, err
 	}
 	match := func(re *regexp.Regexp, u User) bool { return re.MatchString(u.Name) }
-	return windowLocally("users", clean, q, re, decode, match, userOrder[sortFieldOf(UserSort, q.Sort)])
+	return windowLocally("users", clean, q, re, decode, match, userOrder[sortKeyField(UserSort, q.Sort, "")])
 }
 
 // permissions reads every user's vhost permissions.

@@ -94,7 +94,7 @@ func definedText(t Text) Text {
 // ListVHosts fetches one window of /api/vhosts (paged, sorted and filtered
 // by name on the server; q.VHost is ignored) and counts each row's queues.
 func (c *Client) ListVHosts(ctx context.Context, q ListQuery) (ListPage[VHost], error) {
-	q.Sort = sortFieldOf(VHostSort, q.Sort)
+	q.Sort = sortKeyField(VHostSort, q.Sort, "")
 	q.VHost = ""
 	p, err := pagedList(ctx, c, "vhosts", vhostColumns, q, decodeVHost)
 	if err != nil {

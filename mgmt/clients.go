@@ -129,7 +129,7 @@ func tableString(t Table, key string) string {
 // vhost's list (/api/vhosts/{vhost}/connections) does not page on 3.10, so
 // it is fetched whole and cut here, with the same filter on the name.
 func (c *Client) Connections(ctx context.Context, q ListQuery) (ListPage[Connection], error) {
-	q.Sort = sortFieldOf(ConnectionSort, q.Sort)
+	q.Sort = sortKeyField(ConnectionSort, q.Sort, "")
 	window := withDataRateWindow(url.Values{})
 	var (
 		p   ListPage[Connection]

@@ -75,24 +75,20 @@ type rawChannel struct {
 		Name     Text `json:"name"`
 		PeerHost Text `json:"peer_host"`
 	} `json:"connection_details"`
-	User           Text  `json:"user"`
-	VHost          Text  `json:"vhost"`
-	Node           Text  `json:"node"`
-	State          Text  `json:"state"`
-	Number         Count `json:"number"`
-	Prefetch       Count `json:"prefetch_count"`
-	GlobalPrefetch Count `json:"global_prefetch_count"`
-	Unacked        Count `json:"messages_unacknowledged"`
-	Unconfirmed    Count `json:"messages_unconfirmed"`
-	Consumers      Count `json:"consumer_count"`
-	Confirm        Flag  `json:"confirm"`
-	Transactional  Flag  `json:"transactional"`
-	IdleSince      Text  `json:"idle_since"`
-	MessageStats   *struct {
-		Publish    *rateDetails `json:"publish_details"`
-		DeliverGet *rateDetails `json:"deliver_get_details"`
-		Ack        *rateDetails `json:"ack_details"`
-	} `json:"message_stats"`
+	User           Text          `json:"user"`
+	VHost          Text          `json:"vhost"`
+	Node           Text          `json:"node"`
+	State          Text          `json:"state"`
+	Number         Count         `json:"number"`
+	Prefetch       Count         `json:"prefetch_count"`
+	GlobalPrefetch Count         `json:"global_prefetch_count"`
+	Unacked        Count         `json:"messages_unacknowledged"`
+	Unconfirmed    Count         `json:"messages_unconfirmed"`
+	Consumers      Count         `json:"consumer_count"`
+	Confirm        Flag          `json:"confirm"`
+	Transactional  Flag          `json:"transactional"`
+	IdleSince      Text          `json:"idle_since"`
+	MessageStats   *messageStats `json:"message_stats"`
 }
 
 func decodeChannel(b json.RawMessage) (Channel, error) {
@@ -119,7 +115,7 @@ func decodeChannel(b json.RawMessage) (Channel, error) {
 // vhosts; a vhost's channels (/api/vhosts/{vhost}/channels, unpaged on
 // 3.10) are fetched whole and cut here.
 func (c *Client) Channels(ctx context.Context, q ListQuery) (ListPage[Channel], error) {
-	q.Sort = sortFieldOf(ChannelSort, q.Sort)
+	q.Sort = sortKeyField(ChannelSort, q.Sort, "")
 	window := withRateWindow(url.Values{})
 	var (
 		p   ListPage[Channel]

@@ -24,7 +24,7 @@ func withDataRateWindow(v url.Values) url.Values {
 func orderCount[T any](f func(T) Count, tie func(a, b T) int) func(a, b T) int {
 	return func(a, b T) int {
 		x, y := f(a), f(b)
-		if r := cmp.Or(compareKnown(x.OK, y.OK), cmp.Compare(x.N, y.N)); r != 0 {
+		if r := cmpCount(x, y); r != 0 {
 			return r
 		}
 		return tie(a, b)
@@ -35,7 +35,7 @@ func orderCount[T any](f func(T) Count, tie func(a, b T) int) func(a, b T) int {
 func orderRate[T any](f func(T) Rate, tie func(a, b T) int) func(a, b T) int {
 	return func(a, b T) int {
 		x, y := f(a), f(b)
-		if r := cmp.Or(compareKnown(x.OK, y.OK), cmp.Compare(x.PerSec, y.PerSec)); r != 0 {
+		if r := cmp.Or(cmp.Compare(boolInt(x.OK), boolInt(y.OK)), cmp.Compare(x.PerSec, y.PerSec)); r != 0 {
 			return r
 		}
 		return tie(a, b)
@@ -50,24 +50,4 @@ func orderText[T any](f func(T) string, tie func(a, b T) int) func(a, b T) int {
 		}
 		return tie(a, b)
 	}
-}
-
-// compareKnown puts unknown before known.
-func compareKnown(a, b bool) int {
-	switch {
-	case a == b:
-		return 0
-	case a:
-		return 1
-	}
-	return -1
-}
-
-// sortFieldOf turns a view's short sort key into the API field it stands
-// for; an API field (or "") passes unchanged.
-func sortFieldOf(keys map[string]string, sort string) string {
-	if f, ok := keys[sort]; ok {
-		return f
-	}
-	return sort
 }

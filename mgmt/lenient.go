@@ -82,6 +82,14 @@ type rateDetails struct {
 	AvgRate Rate `json:"avg_rate"`
 }
 
+// messageStats is the message rates an overview, a queue or a channel
+// carries; any of them may be absent.
+type messageStats struct {
+	Publish    *rateDetails `json:"publish_details"`
+	DeliverGet *rateDetails `json:"deliver_get_details"`
+	Ack        *rateDetails `json:"ack_details"`
+}
+
 // get prefers the average over the window: the instantaneous rate is the
 // difference of the last two statistics samples, 0 between emissions.
 func (d *rateDetails) get() Rate {

@@ -50,11 +50,7 @@ type rawOverview struct {
 		Unacked  Count `json:"messages_unacknowledged"`
 		Messages Count `json:"messages"`
 	} `json:"queue_totals"`
-	MessageStats *struct {
-		Publish    *rateDetails `json:"publish_details"`
-		DeliverGet *rateDetails `json:"deliver_get_details"`
-		Ack        *rateDetails `json:"ack_details"`
-	} `json:"message_stats"`
+	MessageStats *messageStats `json:"message_stats"`
 	ObjectTotals *struct {
 		Connections Count `json:"connections"`
 		Channels    Count `json:"channels"`

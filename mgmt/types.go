@@ -40,32 +40,28 @@ func (q Queue) Key() string { return q.VHost + "\x00" + q.Name }
 
 // rawQueue mirrors the broker's JSON with every field lenient.
 type rawQueue struct {
-	VHost          Text    `json:"vhost"`
-	Name           Text    `json:"name"`
-	Type           Text    `json:"type"`
-	State          Text    `json:"state"`
-	Node           Text    `json:"node"`
-	Leader         Text    `json:"leader"`
-	Members        Strings `json:"members"`
-	Online         Strings `json:"online"`
-	Policy         Text    `json:"policy"`
-	OperatorPolicy Text    `json:"operator_policy"`
-	Durable        Flag    `json:"durable"`
-	AutoDelete     Flag    `json:"auto_delete"`
-	Exclusive      Flag    `json:"exclusive"`
-	Arguments      Table   `json:"arguments"`
-	Effective      Table   `json:"effective_policy_definition"`
-	Ready          Count   `json:"messages_ready"`
-	Unacked        Count   `json:"messages_unacknowledged"`
-	Messages       Count   `json:"messages"`
-	Consumers      Count   `json:"consumers"`
-	Memory         Count   `json:"memory"`
-	IdleSince      Text    `json:"idle_since"`
-	MessageStats   *struct {
-		Publish    *rateDetails `json:"publish_details"`
-		DeliverGet *rateDetails `json:"deliver_get_details"`
-		Ack        *rateDetails `json:"ack_details"`
-	} `json:"message_stats"`
+	VHost          Text          `json:"vhost"`
+	Name           Text          `json:"name"`
+	Type           Text          `json:"type"`
+	State          Text          `json:"state"`
+	Node           Text          `json:"node"`
+	Leader         Text          `json:"leader"`
+	Members        Strings       `json:"members"`
+	Online         Strings       `json:"online"`
+	Policy         Text          `json:"policy"`
+	OperatorPolicy Text          `json:"operator_policy"`
+	Durable        Flag          `json:"durable"`
+	AutoDelete     Flag          `json:"auto_delete"`
+	Exclusive      Flag          `json:"exclusive"`
+	Arguments      Table         `json:"arguments"`
+	Effective      Table         `json:"effective_policy_definition"`
+	Ready          Count         `json:"messages_ready"`
+	Unacked        Count         `json:"messages_unacknowledged"`
+	Messages       Count         `json:"messages"`
+	Consumers      Count         `json:"consumers"`
+	Memory         Count         `json:"memory"`
+	IdleSince      Text          `json:"idle_since"`
+	MessageStats   *messageStats `json:"message_stats"`
 }
 
 func (r rawQueue) queue(raw json.RawMessage) Queue {

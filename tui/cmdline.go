@@ -160,7 +160,15 @@ func (m *Model) switchContext(name string) (tea.Cmd, string) {
 // keep (a new password for the same context), the queue list's scope,
 // order and filter, the session's history and the refresh interval.
 func (m *Model) adopt(d Deps, keep bool) tea.Cmd {
-	m.Close()
+	if m.cancelAction != nil {
+		m.cancelAction()
+	}
+	// Closing AMQP connections waits for the broker (up to a timeout): off
+	// the UI loop.
+	var closeOld tea.Cmd
+	if old := m.deps.Close; old != nil {
+		closeOld = func() tea.Msg { old(); return nil }
+	}
 	fresh := New(d)
 	fresh.width, fresh.height = m.width, m.height
 	fresh.remembered, fresh.actionSeq = m.remembered, m.actionSeq
@@ -174,7 +182,7 @@ func (m *Model) adopt(d Deps, keep bool) tea.Cmd {
 	}
 	fresh.layout()
 	*m = *fresh
-	return m.startPoll()
+	return tea.Batch(closeOld, m.startPoll())
 }
 
 func (m *Model) cmdlineView() string {

@@ -197,6 +197,7 @@ func (l *List[T]) SetPage(p Page[T]) (refetch bool, note string) {
 	if l.sel != "" {
 		if i := l.indexOf(l.sel); i >= 0 {
 			l.cursor = p.Offset + i
+			l.seen = &p.Rows[i]
 		} else if t := p.Track; t != nil && t.Key == l.sel {
 			switch {
 			case t.Rank >= 0:
@@ -289,7 +290,6 @@ func (l *List[T]) Selected() (T, bool) {
 	if !ok || (l.sel != "" && l.Spec.Key(r) != l.sel) {
 		return zero, false
 	}
-	l.seen = &r
 	return r, true
 }
 
