@@ -113,6 +113,15 @@ func TestUsersPermissionsAndTopicPermissions(t *testing.T) {
 	if tp, err := c.TopicPermissions(ctx, b); err != nil || len(tp) != 0 {
 		t.Fatalf("no topic permissions: %+v, %v", tp, err)
 	}
+	// The detail page's read: one user, its permissions and topic permissions.
+	du, dtp, err := c.UserDetail(ctx, a)
+	if err != nil || du.Name != a || !slices.Equal(du.Tags, []string{"monitoring"}) || !slices.Equal(du.Permissions, want) ||
+		!slices.Equal(dtp, tp) {
+		t.Fatalf("user detail %+v %+v, %v", du, dtp, err)
+	}
+	if _, _, err := c.UserDetail(ctx, prefix+"-nobody"); mgmt.StatusOf(err) != 404 || !strings.Contains(err.Error(), "read user") {
+		t.Fatalf("detail of a missing user: %v", err)
+	}
 	_, err = c.TopicPermissions(ctx, prefix+"-nobody")
 	if mgmt.StatusOf(err) != 404 || !strings.Contains(err.Error(), "list topic permissions of user") {
 		t.Fatalf("missing user: %v", err)
@@ -194,6 +203,14 @@ func TestVHostsPageQueueCountsAndLimits(t *testing.T) {
 	}
 	if lim, err := c.VHostLimits(ctx, vhs[2]); err != nil || lim == nil || len(lim) != 0 {
 		t.Fatalf("no limits: %v, %v", lim, err)
+	}
+	// The detail page's read: the vhost with its queue count and limits.
+	dh, dlim, err := c.VHostDetail(ctx, vhs[0])
+	if err != nil || dh.Name != vhs[0] || dh.Queues != mgmt.C(2) || dh.Messages != mgmt.C(3) || dlim["max-queues"] != 20 || len(dlim) != 2 {
+		t.Fatalf("vhost detail %+v %v, %v", dh, dlim, err)
+	}
+	if _, _, err := c.VHostDetail(ctx, "no-such-vhost-h4"); mgmt.StatusOf(err) != 404 {
+		t.Fatalf("detail of a missing vhost: %v", err)
 	}
 	_, err = c.VHostLimits(ctx, "no-such-vhost-h4")
 	if mgmt.StatusOf(err) != 404 || !strings.Contains(err.Error(), `read limits of vhost "no-such-vhost-h4"`) {

@@ -130,6 +130,15 @@ func TestChannelsPagingSortAndConsumers(t *testing.T) {
 			t.Fatalf("consumer %d: %+v", i, cc)
 		}
 	}
+	// The detail page's read: the channel and its consumers in one request.
+	dch, dcons, err := c.ChannelDetail(context.Background(), busy.Name)
+	if err != nil || dch.Name != busy.Name || dch.Prefetch != mgmt.C(7) || dch.Consumers != mgmt.C(2) || dch.ConnectionName != busy.ConnectionName ||
+		len(dcons) != 2 || dcons[0].Queue != "qb" {
+		t.Fatalf("channel detail %+v %+v, %v", dch, dcons, err)
+	}
+	if _, _, err := c.ChannelDetail(context.Background(), "no such channel"); mgmt.StatusOf(err) != 404 {
+		t.Fatalf("detail of a missing channel: %v", err)
+	}
 	if cons, err := c.ChannelConsumers(context.Background(), pub.Name); err != nil || len(cons) != 0 {
 		t.Fatalf("publisher's consumers %+v, %v", cons, err)
 	}

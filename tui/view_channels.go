@@ -10,9 +10,9 @@ func init() {
 	register(viewDef{name: "channels", aliases: []string{"ch", "channel"}, open: func(m *Model) Screen {
 		return &listScreen[mgmt.Channel]{listView: views.NewChannels(&m.keys), title: "channels",
 			hints: func(k *keys.Map) []views.Hint {
-				return listHints(k, []hintAction{{"consumers", &k.Detail}, {"connection", &k.ShowConnection}},
+				return listHints(k, []hintAction{{"detail", &k.Detail}, {"consumers", &k.ShowConsumers}, {"connection", &k.ShowConnection}},
 					[]hintAction{{"json", &k.RawJSON}, {"refresh", &k.Refresh}})
 			},
 			fetchPage: clientList((*mgmt.Client).Channels)}
-	}})
+	}, detail: channelDetail})
 }

@@ -1,14 +1,17 @@
 package tui
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/mqtop/mqtop/keys"
 	"github.com/mqtop/mqtop/mgmt"
 	"github.com/mqtop/mqtop/views"
 )
@@ -75,7 +78,7 @@ func connectionsPage() views.Page[mgmt.Connection] {
 	return p
 }
 
-// enter on a connection pushes its channels; going back (BackRequested,
+// H on a connection pushes its channels; going back (BackRequested,
 // as a pager's esc sends, or q) returns to the connections as they were,
 // the cursor on the connection chosen.
 func TestConnectionOpensItsChannelsAndBackKeepsTheCursor(t *testing.T) {
@@ -93,9 +96,9 @@ func TestConnectionOpensItsChannelsAndBackKeepsTheCursor(t *testing.T) {
 		func() { m.Update(views.BackRequested{}) },
 		func() { m.handleKey(press("q")) },
 	} {
-		msg, ok := runCmd(m.handleKey(press("enter"))).(views.OpenViewRequested)
+		msg, ok := runCmd(m.handleKey(press("H"))).(views.OpenViewRequested)
 		if !ok || msg.View != "channels" || msg.Filter != views.ChannelsOfConnection(mine) {
-			t.Fatalf("enter on the mqtop connection gave %#v", msg)
+			t.Fatalf("H on the mqtop connection gave %#v", msg)
 		}
 		m.Update(msg)
 		chans, ok := m.top().(*listScreen[mgmt.Channel])
@@ -132,7 +135,7 @@ func TestChannelOpensItsConnectionAndConsumers(t *testing.T) {
 	feedListPage(m, views.Page[mgmt.Channel]{Rows: []mgmt.Channel{{Name: conn + " (1)", ConnectionName: conn, VHost: "/",
 		Number: mgmt.C(1), Consumers: mgmt.C(1)}}, Matched: 1, Total: 1})
 	out := ansi.Strip(render(t, m, colorprofile.Ascii))
-	for _, want := range []string{"enter consumers", "O connection"} {
+	for _, want := range []string{"enter detail", "C consumers", "O connection"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("footer has no %q:\n%s", want, out)
 		}
@@ -146,5 +149,76 @@ func TestChannelOpensItsConnectionAndConsumers(t *testing.T) {
 	s, ok := m.top().(*listScreen[mgmt.ConsumerRow])
 	if !ok || s.Filter() != views.ConsumersOfChannel(conn+" (1)") || s.Query().VHost != "/" {
 		t.Fatalf("C opened %q", m.top().Title())
+	}
+}
+
+// detailBackend serves the reads of the detail pages.
+type detailBackend struct{ fakeBackend }
+
+func (detailBackend) GetConnection(_ context.Context, name string) (mgmt.Connection, error) {
+	return mgmt.Connection{Name: name, User: "guest", Mine: true, ClientProperties: mgmt.Table{"product": "mqtop", "platform": "Go"}}, nil
+}
+
+func (detailBackend) ConnectionChannels(context.Context, string) ([]mgmt.Channel, error) {
+	return []mgmt.Channel{{Number: mgmt.C(1), State: "running", Prefetch: mgmt.C(7)}}, nil
+}
+
+func (detailBackend) ChannelDetail(_ context.Context, name string) (mgmt.Channel, []mgmt.ChannelConsumer, error) {
+	return mgmt.Channel{Name: name}, []mgmt.ChannelConsumer{{Tag: "amq.ctag-1", Queue: "orders", AckRequired: true, Active: true}}, nil
+}
+
+func (detailBackend) UserDetail(_ context.Context, name string) (mgmt.User, []mgmt.TopicPermission, error) {
+	return mgmt.User{Name: name, Tags: []string{"monitoring"}, Permissions: []mgmt.Permission{{VHost: "orders", Write: "^o", Read: "^o"}}},
+		[]mgmt.TopicPermission{{VHost: "orders", Exchange: "amq.topic", Write: "^kern"}}, nil
+}
+
+func (detailBackend) VHostDetail(_ context.Context, name string) (mgmt.VHost, map[string]int64, error) {
+	return mgmt.VHost{Name: name, Queues: mgmt.C(3)}, map[string]int64{"max-queues": 10}, nil
+}
+
+func newDetailModel() *Model {
+	m := New(Deps{Context: Context{Name: "dev"}, Backend: detailBackend{}, Source: fakeSource{}, Keys: keys.Default(), Refresh: 2 * time.Second})
+	m.Init()
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 30})
+	return m
+}
+
+// enter opens the row's detail page in the pager, read from the backend;
+// esc returns to the list, the cursor where it was.
+func TestDetailPagesOfConnectionsChannelsUsersVHosts(t *testing.T) {
+	conn := "10.0.0.5:5555 -> 10.0.0.1:5672"
+	for _, c := range []struct {
+		view  string
+		page  any
+		title string
+		want  []string
+	}{
+		{"conn", connectionsPage(), "connection " + conn, []string{"Client properties", "platform: Go", "Channels (1)", "opened by"}},
+		{"ch", views.Page[mgmt.Channel]{Rows: []mgmt.Channel{{Name: conn + " (1)"}}, Matched: 1, Total: 1}, "channel " + conn + " (1)",
+			[]string{"Consumers (1)", "amq.ctag-1", "manual"}},
+		{"u", views.Page[mgmt.User]{Rows: []mgmt.User{{Name: "svc"}}, Matched: 1, Total: 1}, "user svc",
+			[]string{"monitoring", "Topic permissions (1)", "^kern", `"" (nothing)`}},
+		{"vh", views.Page[mgmt.VHost]{Rows: []mgmt.VHost{{Name: "eu"}}, Matched: 1, Total: 1}, "vhost eu",
+			[]string{"Limits", "max-queues         10", "max-connections    no limit"}},
+	} {
+		m := newDetailModel()
+		openCommand(m, c.view)
+		list := m.top()
+		feedListPage(m, c.page)
+		_, read := m.Update(runCmd(m.handleKey(press("enter"))))
+		m.Update(runCmd(read))
+		if !isPager(m.top()) || m.top().Title() != c.title {
+			t.Fatalf(":%s enter opened %q", c.view, m.top().Title())
+		}
+		out := ansi.Strip(render(t, m, colorprofile.Ascii))
+		for _, w := range c.want {
+			if !strings.Contains(out, w) {
+				t.Errorf(":%s detail lacks %q:\n%s", c.view, w, out)
+			}
+		}
+		m.Update(runCmd(m.handleKey(press("esc"))))
+		if m.top() != list {
+			t.Fatalf(":%s esc went to %q", c.view, m.top().Title())
+		}
 	}
 }

@@ -13,5 +13,5 @@ func init() {
 				return listHints(k, []hintAction{{"permissions", &k.Detail}}, []hintAction{{"json", &k.RawJSON}, {"refresh", &k.Refresh}})
 			},
 			fetchPage: clientList((*mgmt.Client).Users)}
-	}})
+	}, detail: userDetail})
 }

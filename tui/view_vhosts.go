@@ -12,8 +12,8 @@ func init() {
 	register(viewDef{name: "vhosts", aliases: []string{"vh"}, open: func(m *Model) Screen {
 		return &listScreen[mgmt.VHost]{listView: views.NewVHosts(&m.keys), title: "vhosts",
 			hints: func(k *keys.Map) []views.Hint {
-				return listHints(k, []hintAction{{"its queues", &k.Detail}}, []hintAction{{"json", &k.RawJSON}, {"refresh", &k.Refresh}})
+				return listHints(k, []hintAction{{"limits", &k.Detail}, {"queues", &k.ShowQueues}}, []hintAction{{"json", &k.RawJSON}, {"refresh", &k.Refresh}})
 			},
 			fetchPage: clientList((*mgmt.Client).ListVHosts)}
-	}})
+	}, detail: vhostDetail})
 }

@@ -62,7 +62,7 @@ func TestVHostWordStaysTheScopeCommand(t *testing.T) {
 	}
 }
 
-// enter on a vhost opens its queues in front; esc returns to the vhost
+// Q on a vhost opens its queues in front; esc returns to the vhost
 // list, the cursor on the same vhost.
 func TestVHostOpensItsQueuesAndEscReturns(t *testing.T) {
 	m := newTestModel(Context{Name: "dev"})
@@ -75,10 +75,10 @@ func TestVHostOpensItsQueuesAndEscReturns(t *testing.T) {
 	rows := []mgmt.VHost{{Name: "/", Queues: mgmt.C(3)}, {Name: "eu", Queues: mgmt.C(1)}}
 	s.SetPage(views.Page[mgmt.VHost]{Rows: rows, Matched: 2, Total: 2})
 	m.handleKey(press("down"))
-	msg := runCmd(m.handleKey(press("enter")))
+	msg := runCmd(m.handleKey(press("Q")))
 	open, ok := msg.(views.OpenViewRequested)
 	if !ok || open != (views.OpenViewRequested{View: "queues", VHost: "eu"}) {
-		t.Fatalf("enter = %#v", msg)
+		t.Fatalf("Q = %#v", msg)
 	}
 	m.Update(open)
 	q, ok := m.top().(*queuesScreen)

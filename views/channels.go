@@ -60,8 +60,8 @@ func NewChannels(k *keys.Map) *Channels {
 	})}
 }
 
-// Update: the list's keys, then enter or C (its consumers), O (its
-// connection) and y (its JSON).
+// Update: the list's keys, then enter (its page, with its consumers), C
+// (the consumers view on them), O (its connection) and y (its JSON).
 func (v *Channels) Update(msg tea.KeyPressMsg) tea.Cmd {
 	if cmd, ok := v.List.Update(msg); ok {
 		return cmd
@@ -71,7 +71,9 @@ func (v *Channels) Update(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	switch {
-	case key.Matches(msg, v.keys.Detail.Binding, v.keys.ShowConsumers.Binding):
+	case key.Matches(msg, v.keys.Detail.Binding):
+		return emit(DetailRequested{View: "channels", Key: ch.Name})
+	case key.Matches(msg, v.keys.ShowConsumers.Binding):
 		return emit(OpenViewRequested{View: "consumers", VHost: ch.VHost, Filter: ConsumersOfChannel(ch.Name)})
 	case key.Matches(msg, v.keys.ShowConnection.Binding):
 		if ch.ConnectionName != "" {

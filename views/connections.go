@@ -129,7 +129,8 @@ func NewConnections(k *keys.Map) *Connections {
 	return v
 }
 
-// Update: the list's keys, then enter or H (its channels) and y (its JSON).
+// Update: the list's keys, then enter (its page: client properties and
+// channels), H (the channels view on its channels) and y (its JSON).
 func (v *Connections) Update(msg tea.KeyPressMsg) tea.Cmd {
 	if cmd, ok := v.List.Update(msg); ok {
 		return cmd
@@ -139,7 +140,9 @@ func (v *Connections) Update(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	switch {
-	case key.Matches(msg, v.keys.Detail.Binding, v.keys.ShowChannels.Binding):
+	case key.Matches(msg, v.keys.Detail.Binding):
+		return emit(DetailRequested{View: "connections", Key: c.Name})
+	case key.Matches(msg, v.keys.ShowChannels.Binding):
 		// Across all vhosts: the API pages and filters that on the server,
 		// where one vhost's channels come whole (connection names are unique).
 		return emit(OpenViewRequested{View: "channels", Filter: ChannelsOfConnection(c.Name)})

@@ -110,10 +110,11 @@ func TestConnectionsKeysEmitIntents(t *testing.T) {
 	v.SetSize(120, 10)
 	v.SetPage(sampleConnections())
 	want := OpenViewRequested{View: "channels", Filter: `^10\.0\.0\.5:5555 -> 10\.0\.0\.1:5672 \(`}
-	for _, key := range []string{"enter", "H"} {
-		if got := msgOf(v.Update(press(key))); got != want {
-			t.Errorf("%s on the first connection = %#v, want %#v", key, got, want)
-		}
+	if got := msgOf(v.Update(press("H"))); got != want {
+		t.Errorf("H on the first connection = %#v, want %#v", got, want)
+	}
+	if got, want := msgOf(v.Update(press("enter"))), (DetailRequested{View: "connections", Key: sampleConnections().Rows[0].Name}); got != want {
+		t.Errorf("enter on the first connection = %#v, want %#v", got, want)
 	}
 	v.Update(press("G"))
 	raw, ok := msgOf(v.Update(press("y"))).(RawJSONRequested)
@@ -122,7 +123,7 @@ func TestConnectionsKeysEmitIntents(t *testing.T) {
 	}
 	// The filter is the channel name's prefix: it matches the connection's
 	// channels and not those of a connection whose name extends it.
-	open := msgOf(v.Update(press("enter"))).(OpenViewRequested)
+	open := msgOf(v.Update(press("H"))).(OpenViewRequested)
 	re := mustFilterRegexp(t, open.Filter)
 	if !re.MatchString(hostileConn+" (1)") || re.MatchString(hostileConn+"x (1)") || re.MatchString("a "+hostileConn+" (1)") {
 		t.Fatalf("filter %q does not pick exactly the connection's channels", open.Filter)
@@ -153,7 +154,7 @@ func TestConnectionsSortCyclesAndCursorFollowsTheRow(t *testing.T) {
 	if !ok || got.Name != chosen.Name || v.Query().Track != chosen.Name {
 		t.Fatalf("after a reordering refresh the cursor is on %q, want %q", got.Name, chosen.Name)
 	}
-	if msg := msgOf(v.Update(press("enter"))).(OpenViewRequested); msg.Filter != ChannelsOfConnection(chosen.Name) {
+	if msg := msgOf(v.Update(press("H"))).(OpenViewRequested); msg.Filter != ChannelsOfConnection(chosen.Name) {
 		t.Fatalf("enter after the reorder opened %#v", msg)
 	}
 }

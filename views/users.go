@@ -1,7 +1,6 @@
 package views
 
 import (
-	"encoding/json"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -72,36 +71,8 @@ func permissionsCell(u mgmt.User) string {
 	return strings.Join(parts, " · ")
 }
 
-// userPermissionsJSON is the document enter shows: the user's name, tags
-// and vhost permissions (topic permissions need a fetch of their own, and
-// are left to a detail page).
-func userPermissionsJSON(u mgmt.User) []byte {
-	type perm struct {
-		VHost     string `json:"vhost"`
-		Configure string `json:"configure"`
-		Write     string `json:"write"`
-		Read      string `json:"read"`
-	}
-	doc := struct {
-		Name        string   `json:"name"`
-		Tags        []string `json:"tags"`
-		Permissions []perm   `json:"permissions"`
-	}{Name: u.Name, Tags: u.Tags, Permissions: []perm{}}
-	if doc.Tags == nil {
-		doc.Tags = []string{}
-	}
-	for _, p := range u.Permissions {
-		doc.Permissions = append(doc.Permissions, perm{VHost: p.VHost, Configure: p.Configure, Write: p.Write, Read: p.Read})
-	}
-	b, err := json.Marshal(doc) // strings only: it cannot fail
-	if err != nil {
-		return nil
-	}
-	return b
-}
-
-// Update: the list's keys, then enter (the user's permissions) and y (its
-// JSON).
+// Update: the list's keys, then enter (the user's page: permissions and
+// topic permissions) and y (its JSON).
 func (v *Users) Update(msg tea.KeyPressMsg) tea.Cmd {
 	if cmd, ok := v.List.Update(msg); ok {
 		return cmd
@@ -112,7 +83,7 @@ func (v *Users) Update(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	switch {
 	case key.Matches(msg, v.keys.Detail.Binding):
-		return emit(RawJSONRequested{Title: "permissions of user " + Clean(u.Name), Raw: userPermissionsJSON(u)})
+		return emit(DetailRequested{View: "users", Key: u.Name})
 	case key.Matches(msg, v.keys.RawJSON.Binding):
 		if raw, ok := v.SelectedRaw(); ok {
 			return emit(RawJSONRequested{Title: "user " + Clean(u.Name), Raw: raw})

@@ -79,7 +79,8 @@ func (v *VHosts) legend() string {
 	return ""
 }
 
-// Update: the list's keys, then enter (the vhost's queues) and y (its JSON).
+// Update: the list's keys, then enter (the vhost's page: limits and
+// counts), Q (its queues) and y (its JSON).
 func (v *VHosts) Update(msg tea.KeyPressMsg) tea.Cmd {
 	if cmd, ok := v.List.Update(msg); ok {
 		return cmd
@@ -90,6 +91,8 @@ func (v *VHosts) Update(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	switch {
 	case key.Matches(msg, v.keys.Detail.Binding):
+		return emit(DetailRequested{View: "vhosts", Key: h.Name})
+	case key.Matches(msg, v.keys.ShowQueues.Binding):
 		return emit(OpenViewRequested{View: "queues", VHost: h.Name})
 	case key.Matches(msg, v.keys.RawJSON.Binding):
 		if raw, ok := v.SelectedRaw(); ok {

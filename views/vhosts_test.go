@@ -40,9 +40,12 @@ func TestVHostsKeys(t *testing.T) {
 	v.SetPage(p)
 	v.Update(press("j"))
 	v.Update(press("j"))
-	open, ok := msgOf(v.Update(press("enter"))).(OpenViewRequested)
+	if got := msgOf(v.Update(press("enter"))); got != (DetailRequested{View: "vhosts", Key: "orders"}) {
+		t.Fatalf("enter = %#v, want the vhost's detail page", got)
+	}
+	open, ok := msgOf(v.Update(press("Q"))).(OpenViewRequested)
 	if !ok || open != (OpenViewRequested{View: "queues", VHost: "orders"}) {
-		t.Fatalf("enter = %#v", open)
+		t.Fatalf("Q = %#v", open)
 	}
 	raw, ok := msgOf(v.Update(press("y"))).(RawJSONRequested)
 	if !ok || string(raw.Raw) != string(p.Raw[2]) {
@@ -105,8 +108,8 @@ func TestVHostsCursorFollowsTheRow(t *testing.T) {
 	if !ok || h.Name != "telemetry" {
 		t.Fatalf("after the re-sort the cursor is on %q", h.Name)
 	}
-	if open := msgOf(v.Update(press("enter"))).(OpenViewRequested); open.VHost != "telemetry" {
-		t.Fatalf("enter opened %#v", open)
+	if open := msgOf(v.Update(press("Q"))).(OpenViewRequested); open.VHost != "telemetry" {
+		t.Fatalf("Q opened %#v", open)
 	}
 }
 
