@@ -27,8 +27,8 @@ type Map struct {
 	// Related views: from a queue, channel or exchange to its bindings,
 	// consumers, channels or connection (enter follows the main relation).
 	ShowBindings, ShowConsumers, ShowChannels, ShowConnection, ShowSource, ShowQueues Action
-	Publish, Browse, RPC, New, Bind, Rebind, Move                         Action
-	Purge, Delete, CloseConnection                                        Action
+	Publish, Browse, RPC, New, Bind, Rebind, Move                                     Action
+	Purge, Delete, CloseConnection                                                    Action
 }
 
 func b(name, help string, keys ...string) Action {
