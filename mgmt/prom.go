@@ -27,6 +27,12 @@ func (e IndexEntry) Key() string { return e.VHost + "\x00" + e.Name }
 // scrape checks against the management API's identity.
 var promFamilies = []string{"queue_coarse_metrics", "queue_consumer_count", "identity_info"}
 
+// promDepthFamilies leave the consumer counts out: at 50,000 queues
+// queue_coarse_metrics alone takes the broker 0.8 s where the three take
+// 2.7 s, so a fresh start with a depth order scrapes these first and the
+// consumer counts in the background (IndexSource).
+var promDepthFamilies = []string{"queue_coarse_metrics", "identity_info"}
+
 // The samples of those families that feed the index, and which field each sets.
 const (
 	fieldReady = iota
@@ -52,7 +58,7 @@ type promIdentity struct{ Node, Cluster string }
 // management API's own depth sort takes 10 s). vhost "" means all. The
 // endpoint must prove it belongs to the management API's cluster.
 func (c *Client) ScrapeQueueIndex(ctx context.Context, vhost string) ([]IndexEntry, error) {
-	idx, _, err := c.scrapeQueueIndex(ctx, vhost, nil)
+	idx, _, err := c.scrapeQueueIndex(ctx, vhost, nil, true)
 	return idx, err
 }
 
@@ -80,12 +86,17 @@ const identityMaxAge = 30 * time.Second
 
 // scrapeQueueIndex is ScrapeQueueIndex reusing the name strings of prev
 // (the last index), so a steady queue set allocates no new strings.
-func (c *Client) scrapeQueueIndex(ctx context.Context, vhost string, prev []IndexEntry) ([]IndexEntry, Identity, error) {
+// Without consumers the entries' Consumers are 0 and mean nothing.
+func (c *Client) scrapeQueueIndex(ctx context.Context, vhost string, prev []IndexEntry, consumers bool) ([]IndexEntry, Identity, error) {
 	endpoint, derived, id, err := c.PrometheusEndpoint(ctx)
 	if err != nil {
 		return nil, id, err
 	}
-	v := url.Values{"family": promFamilies}
+	families := promFamilies
+	if !consumers {
+		families = promDepthFamilies
+	}
+	v := url.Values{"family": families}
 	if vhost != "" {
 		v.Set("vhost", vhost)
 	}

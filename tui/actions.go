@@ -26,10 +26,12 @@ var errNoSession = errors.New("no AMQP session: mutations are unavailable")
 
 // pendingAction is the mutation a confirmation dialog is about; it is
 // captured when the dialog opens, so the selection moving under the dialog
-// cannot change its target.
+// cannot change its target. run performs it off the UI loop with the
+// dialog's options as answered; it must log the mutation itself.
 type pendingAction struct {
-	kind        string // "purge" or "delete"
-	vhost, name string
+	what         string // e.g. `purge queue "orders" in vhost "/"`
+	vhost, queue string // the queue it changes, read again at once ("" none)
+	run          func(ctx context.Context, opts []views.Option) (done string, err error)
 }
 
 // MutationFinished reports any mutation's outcome.
@@ -64,7 +66,16 @@ func (m *Model) requestPurge(r views.PurgeRequested) tea.Cmd {
 	}
 	c := views.NewConfirm(0, "Purge queue", fmt.Sprintf("Purge %s messages from %s?\nUnacknowledged messages stay with their consumers.", n, target(r.VHost, r.Queue)), m.now)
 	c.Danger = true
-	cmd := m.openDialog(c, pendingAction{kind: "purge", vhost: r.VHost, name: r.Queue})
+	admin, log := m.deps.Admin, m.logger()
+	cmd := m.openDialog(c, pendingAction{what: fmt.Sprintf("purge queue %q in vhost %q", r.Queue, r.VHost), vhost: r.VHost, queue: r.Queue,
+		run: func(ctx context.Context, _ []views.Option) (string, error) {
+			if admin == nil {
+				return "", errNoSession
+			}
+			n, err := admin.Purge(ctx, r.VHost, r.Queue)
+			log.Info("mutation", "action", "purge", "vhost", r.VHost, "queue", r.Queue, "purged", n, "err", err)
+			return fmt.Sprintf("purged %s messages from %s", humanize.Comma(int64(n)), target(r.VHost, r.Queue)), err
+		}})
 	if m.deps.Production {
 		return tea.Batch(cmd, c.RequireTyping(r.Queue))
 	}
@@ -81,7 +92,17 @@ func (m *Model) requestDelete(r views.DeleteQueueRequested) tea.Cmd {
 	c := views.NewConfirm(0, "Delete queue", q, m.now)
 	c.Danger = true
 	c.Options = []views.Option{{Key: "e", Label: "only if empty"}, {Key: "u", Label: "only if unused (no consumers)"}}
-	cmd := m.openDialog(c, pendingAction{kind: "delete", vhost: r.VHost, name: r.Queue})
+	admin, log := m.deps.Admin, m.logger()
+	cmd := m.openDialog(c, pendingAction{what: fmt.Sprintf("delete queue %q in vhost %q", r.Queue, r.VHost), vhost: r.VHost, queue: r.Queue,
+		run: func(ctx context.Context, opts []views.Option) (string, error) {
+			if admin == nil {
+				return "", errNoSession
+			}
+			ifEmpty, ifUnused := opts[0].On, opts[1].On
+			n, err := admin.DeleteQueue(ctx, r.VHost, r.Queue, ifUnused, ifEmpty)
+			log.Info("mutation", "action", "delete_queue", "vhost", r.VHost, "queue", r.Queue, "if_empty", ifEmpty, "if_unused", ifUnused, "messages", n, "err", err)
+			return fmt.Sprintf("deleted %s with %s messages", target(r.VHost, r.Queue), humanize.Comma(int64(n))), err
+		}})
 	if !r.Messages.OK || r.Messages.N > 0 {
 		return tea.Batch(cmd, c.RequireTyping(r.Queue))
 	}
@@ -98,36 +119,13 @@ func (m *Model) answered(a views.ConfirmAnswered) tea.Cmd {
 	if !a.Yes {
 		return m.info("cancelled")
 	}
-	admin, timeout, log := m.deps.Admin, m.deps.Timeout, m.logger()
-	switch act.kind {
-	case "purge":
-		what := fmt.Sprintf("purge queue %q in vhost %q", act.name, act.vhost)
-		return func() tea.Msg {
-			if admin == nil {
-				return MutationFinished{What: what, Err: errNoSession}
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), timeout)
-			defer cancel()
-			n, err := admin.Purge(ctx, act.vhost, act.name)
-			log.Info("mutation", "action", "purge", "vhost", act.vhost, "queue", act.name, "purged", n, "err", err)
-			return MutationFinished{VHost: act.vhost, Queue: act.name, What: what,
-				Done: fmt.Sprintf("purged %s messages from %s", humanize.Comma(int64(n)), target(act.vhost, act.name)), Err: err, Polls: true}
-		}
-	case "delete":
-		ifEmpty, ifUnused := a.Options[0].On, a.Options[1].On
-		what := fmt.Sprintf("delete queue %q in vhost %q", act.name, act.vhost)
-		return func() tea.Msg {
-			if admin == nil {
-				return MutationFinished{What: what, Err: errNoSession}
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), timeout)
-			defer cancel()
-			n, err := admin.DeleteQueue(ctx, act.vhost, act.name, ifUnused, ifEmpty)
-			log.Info("mutation", "action", "delete_queue", "vhost", act.vhost, "queue", act.name, "if_empty", ifEmpty, "if_unused", ifUnused, "messages", n, "err", err)
-			return MutationFinished{What: what, Done: fmt.Sprintf("deleted %s with %s messages", target(act.vhost, act.name), humanize.Comma(int64(n))), Err: err, Polls: true}
-		}
+	timeout := m.deps.Timeout
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		done, err := act.run(ctx, a.Options)
+		return MutationFinished{VHost: act.vhost, Queue: act.queue, What: act.what, Done: done, Err: err, Polls: true}
 	}
-	return nil
 }
 
 func (m *Model) finished(f MutationFinished) tea.Cmd {

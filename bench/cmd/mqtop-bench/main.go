@@ -7,6 +7,7 @@
 //
 //	mqtop-bench size -size N -mqtop bin/mqtop -out DIR   (broker from MQTOP_TEST_* env)
 //	mqtop-bench cycle ...                                 (child: mqtop's cycle, own CPU/RSS)
+//	mqtop-bench setup -size N                             (only the queues and messages of a size, for cycle runs by hand)
 //	mqtop-bench publish -out DIR                           (repeat mode vs plain amqp091-go)
 //	mqtop-bench report DIR/size-*.json [DIR/publish.json]  (Markdown to stdout)
 package main
@@ -23,7 +24,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: mqtop-bench size|cycle|publish|report ...")
+		fmt.Fprintln(os.Stderr, "usage: mqtop-bench size|cycle|setup|publish|report|views ...")
 		os.Exit(2)
 	}
 	var err error
@@ -32,6 +33,8 @@ func main() {
 		err = runSize(os.Args[2:])
 	case "cycle":
 		err = runCycle(os.Args[2:])
+	case "setup":
+		err = runSetup(os.Args[2:])
 	case "publish":
 		err = runPublish(os.Args[2:])
 	case "report":
@@ -118,6 +121,22 @@ var t0 = time.Now()
 
 func logf(format string, a ...any) {
 	fmt.Fprintf(os.Stderr, "[%6.1fs] %s\n", time.Since(t0).Seconds(), fmt.Sprintf(format, a...))
+}
+
+// runSetup declares a size's queues and messages on the broker of the
+// environment, so that cycle runs can be timed by hand against it, e.g.
+// mqtop-bench cycle -cold -n 5 -mgmt URL -prom URL -source prometheus -order depth.
+func runSetup(args []string) error {
+	fs := flag.NewFlagSet("setup", flag.ContinueOnError)
+	size := fs.Int("size", 1000, "queues to create")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	b, err := brokerFromEnv()
+	if err != nil {
+		return err
+	}
+	return setup(b, &SizeResult{Size: *size})
 }
 
 func runSize(args []string) error {
