@@ -27,6 +27,7 @@ type Map struct {
 	// Related views: from a queue, channel or exchange to its bindings,
 	// consumers, channels or connection (enter follows the main relation).
 	ShowBindings, ShowConsumers, ShowChannels, ShowConnection, ShowSource, ShowQueues Action
+	RoutePreview                                                                      Action
 	Publish, Browse, RPC, New, Bind, Rebind, Move                                     Action
 	Purge, Delete, CloseConnection                                                    Action
 }
@@ -81,6 +82,7 @@ func Default() Map {
 		ShowConnection:  b("show_connection", "its connection", "O"),
 		ShowSource:      b("show_source", "its source exchange", "X"),
 		ShowQueues:      b("show_queues", "its queues", "Q"),
+		RoutePreview:    b("route_preview", "route preview", "t"),
 		Publish:         danger(b("publish", "publish", "p")),
 		Browse:          b("browse", "browse messages", "m"),
 		RPC:             danger(b("rpc", "test RPC", "R")),
@@ -99,7 +101,7 @@ func (m *Map) All() []*Action {
 	return []*Action{&m.Help, &m.Command, &m.Filter, &m.Back, &m.Quit, &m.ForceQuit,
 		&m.Up, &m.Down, &m.PageUp, &m.PageDown, &m.Top, &m.Bottom,
 		&m.Detail, &m.Sort, &m.SortReverse, &m.Refresh, &m.RawJSON, &m.Faster, &m.Slower, &m.StatusMessage, &m.Password,
-		&m.ShowBindings, &m.ShowConsumers, &m.ShowChannels, &m.ShowConnection, &m.ShowSource, &m.ShowQueues,
+		&m.ShowBindings, &m.ShowConsumers, &m.ShowChannels, &m.ShowConnection, &m.ShowSource, &m.ShowQueues, &m.RoutePreview,
 		&m.Publish, &m.Browse, &m.RPC, &m.New, &m.Bind, &m.Rebind, &m.Move,
 		&m.Purge, &m.Delete, &m.CloseConnection}
 }

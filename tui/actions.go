@@ -31,6 +31,7 @@ var errNoSession = errors.New("no AMQP session: mutations are unavailable")
 type pendingAction struct {
 	what         string // e.g. `purge queue "orders" in vhost "/"`
 	vhost, queue string // the queue it changes, read again at once ("" none)
+	page         int    // the form it was submitted from (0 none)
 	run          func(ctx context.Context, opts []views.Option) (done string, err error)
 }
 
@@ -41,6 +42,7 @@ type MutationFinished struct {
 	Done         string // what to tell the operator on success
 	Err          error
 	Polls        bool // poll at once after it
+	Page         int  // the form it came from: closed on success, shows the error otherwise
 }
 
 func target(vhost, name string) string {
@@ -124,7 +126,7 @@ func (m *Model) answered(a views.ConfirmAnswered) tea.Cmd {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
 		done, err := act.run(ctx, a.Options)
-		return MutationFinished{VHost: act.vhost, Queue: act.queue, What: act.what, Done: done, Err: err, Polls: true}
+		return MutationFinished{VHost: act.vhost, Queue: act.queue, What: act.what, Done: done, Err: err, Polls: true, Page: act.page}
 	}
 }
 
@@ -134,6 +136,13 @@ func (m *Model) finished(f MutationFinished) tea.Cmd {
 		m.errorf("%s", failure(f.What, f.Err))
 	} else {
 		cmds = append(cmds, m.info("%s", f.Done))
+	}
+	if p := m.actionPage(f.Page); f.Page != 0 && p != nil {
+		if f.Err != nil {
+			p.Finished([]string{failure(f.What, f.Err)}, true)
+		} else if s, ok := m.top().(*actionScreen); ok && s.ActionPage == p {
+			cmds = append(cmds, m.back())
+		}
 	}
 	if f.Polls {
 		cmds = append(cmds, m.startPoll())

@@ -52,19 +52,44 @@ func (s *listScreen[T]) Hints(k *keys.Map) []views.Hint {
 	return listHints(k, []hintAction{{"related", &k.Detail}}, []hintAction{{"json", &k.RawJSON}, {"refresh", &k.Refresh}})
 }
 
+// fetched is a page with the query it answers.
+type fetched[T any] struct {
+	q    views.ListQuery
+	page views.Page[T]
+}
+
 func (s *listScreen[T]) fetch(d Deps) func(ctx context.Context) (any, error) {
 	q, f := s.Query(), s.fetchPage
-	return func(ctx context.Context) (any, error) { return f(ctx, d, q) }
+	return func(ctx context.Context) (any, error) {
+		p, err := f(ctx, d, q)
+		return fetched[T]{q: q, page: p}, err
+	}
+}
+
+// sameQuery: a page fetched before the filter, sort or scope changed
+// answers another question; applied, it would put the cursor on a row the
+// list no longer shows.
+func sameQuery(a, b views.ListQuery) bool {
+	return a.VHost == b.VHost && a.Filter == b.Filter && a.Sort == b.Sort && a.Desc == b.Desc
 }
 
 func (s *listScreen[T]) apply(_ *Model, data any, err error, _ time.Time) (bool, string) {
+	if f, ok := data.(fetched[T]); ok && !sameQuery(f.q, s.Query()) {
+		return false, "" // the poll the change started brings the right page
+	}
 	if err != nil {
 		// This view's data only: a 403 here leaves the header and the other
 		// views working, and says what was refused.
 		s.SetState(views.Clean(err.Error()))
 		return false, ""
 	}
-	p, _ := data.(views.Page[T])
+	var p views.Page[T]
+	switch d := data.(type) {
+	case fetched[T]:
+		p = d.page
+	case views.Page[T]:
+		p = d
+	}
 	return s.SetPage(p)
 }
 

@@ -115,6 +115,10 @@ type Model struct {
 	cancelAction context.CancelFunc
 	remembered   map[string]map[string]string
 	exchanges    map[string][]string
+	// exchangeTypes are the broker's exchange types, for the declare form.
+	exchangeTypes []string
+	// routeTopos are the vhosts' topologies read for route previews.
+	routeTopos map[string]routeTopo
 
 	vhost  string // the :vhost scope of every list ("" all)
 	cmd    cmdline
@@ -136,7 +140,7 @@ func New(d Deps) *Model {
 	}
 	m := &Model{deps: d, keys: d.Keys, interval: d.Refresh,
 		book: history.NewBook(600, 5000), totals: history.NewBook(600, 1),
-		remembered: map[string]map[string]string{}, exchanges: map[string][]string{}, exact: map[string]exactCounts{}}
+		remembered: map[string]map[string]string{}, exchanges: map[string][]string{}, exact: map[string]exactCounts{}, routeTopos: map[string]routeTopo{}}
 	if d.Context.ReadOnly {
 		m.keys.ReadOnly()
 	}
@@ -287,6 +291,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case MutationFinished:
 		return m, m.finished(msg)
 	}
+	if cmd, ok := m.topology(msg); ok {
+		return m, cmd
+	}
 	return m, nil
 }
 
@@ -380,7 +387,8 @@ func refusedReadOnly(k *keys.Map, msg tea.KeyPressMsg, readOnly bool) string {
 }
 
 // built lists the actions this build implements; the others say so.
-var built = map[string]bool{"purge": true, "delete": true, "publish": true, "browse": true, "rpc": true}
+var built = map[string]bool{"purge": true, "delete": true, "publish": true, "browse": true, "rpc": true,
+	"new": true, "bind": true, "rebind": true}
 
 func notBuilt(k *keys.Map, msg tea.KeyPressMsg) string {
 	for _, a := range k.All() {

@@ -17,7 +17,8 @@ func (s *queuesScreen) Title() string { return "queues" }
 
 func (s *queuesScreen) Hints(k *keys.Map) []views.Hint {
 	return listHints(k, []hintAction{{"detail", &k.Detail}, {"publish", &k.Publish}, {"browse", &k.Browse},
-		{"purge", &k.Purge}}, []hintAction{{"test RPC", &k.RPC}, {"delete", &k.Delete}, {"bindings", &k.ShowBindings},
+		{"purge", &k.Purge}}, []hintAction{{"test RPC", &k.RPC}, {"delete", &k.Delete}, {"declare", &k.New}, {"bind", &k.Bind},
+		{"move", &k.Move}, {"bindings", &k.ShowBindings},
 		{"consumers", &k.ShowConsumers}, {"json", &k.RawJSON}, {"refresh", &k.Refresh}})
 }
 

@@ -11,7 +11,8 @@ func init() {
 		return &listScreen[mgmt.Binding]{listView: views.NewBindings(&m.keys), title: "bindings",
 			fetchPage: exactFilter((*mgmt.Client).Bindings, views.BindingsExchange, views.FromOrTo),
 			hints: func(k *keys.Map) []views.Hint {
-				return listHints(k, []hintAction{{"destination", &k.Detail}, {"source", &k.ShowSource}}, []hintAction{{"json", &k.RawJSON}})
+				return listHints(k, []hintAction{{"destination", &k.Detail}, {"source", &k.ShowSource}, {"rebind", &k.Rebind}},
+					[]hintAction{{"unbind", &k.Delete}, {"json", &k.RawJSON}})
 			}}
 	}})
 }

@@ -272,7 +272,7 @@ func TestOverviewOpensANodeDetailPager(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p := data.(views.Page[mgmt.Node]); p.Matched != 3 || len(p.Rows) != 3 {
+	if p := data.(fetched[mgmt.Node]).page; p.Matched != 3 || len(p.Rows) != 3 {
 		t.Fatalf("nodes page %+v", p)
 	}
 	for i, rate := range []float64{40, 80, 120.5} {
@@ -345,5 +345,25 @@ func TestNodeDetailNeutralisesTheName(t *testing.T) {
 	// A detail of a view that has none is no screen.
 	if cmd := m.openDetail(views.DetailRequested{View: "exchanges", Key: "x"}); cmd != nil {
 		t.Fatal("exchanges have no detail page")
+	}
+}
+
+// A page fetched before the filter changed answers another question: it
+// is dropped, so the cursor never lands on a row the filter excludes.
+func TestStalePageAfterAFilterChangeIsDropped(t *testing.T) {
+	m := newTestModel(Context{Name: "dev"})
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 30})
+	openCommand(m, "x")
+	s := m.top().(*listScreen[mgmt.Exchange])
+	all := views.Page[mgmt.Exchange]{Rows: []mgmt.Exchange{{VHost: "/", Name: "", Type: "direct"}, {VHost: "/", Name: "topic_logs", Type: "topic"}}, Matched: 2, Total: 2}
+	before := s.Query()
+	feedListPage(m, fetched[mgmt.Exchange]{q: before, page: all})
+	s.SetFilter("topic_logs")
+	// The poll started before the filter answers now, then the right one.
+	feedListPage(m, fetched[mgmt.Exchange]{q: before, page: all})
+	feedListPage(m, fetched[mgmt.Exchange]{q: s.Query(), page: views.Page[mgmt.Exchange]{Rows: all.Rows[1:], Matched: 1, Total: 2}})
+	e, ok := s.listView.(*views.Exchanges).Selected()
+	if !ok || e.Name != "topic_logs" || s.listView.(*views.Exchanges).Pinned() {
+		t.Fatalf("after the filtered page the cursor is on %q (pinned %v)", e.Name, s.listView.(*views.Exchanges).Pinned())
 	}
 }

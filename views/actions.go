@@ -64,6 +64,13 @@ type ActionPage struct {
 	Type  string // queue type (browse)
 	Form  *Form
 	Now   func() time.Time // for "now" timestamps; time.Now when nil
+	// Build, when set, turns the validated form into the intent to emit
+	// (declare, bind, rebind, move) instead of an ActionSubmitted.
+	Build func(*Form) (tea.Msg, error)
+	// Panel, when set, is drawn under the form and recomputed on every
+	// render: what the form's values mean as they are typed (the route a
+	// message would take, the arguments a queue type takes).
+	Panel func(width int) []string
 
 	running  bool
 	progress string
@@ -132,6 +139,14 @@ func (p *ActionPage) Update(msg tea.KeyPressMsg) tea.Cmd {
 	case FormCancelled:
 		return func() tea.Msg { return BackRequested{} }
 	case FormSubmitted:
+		if p.Build != nil {
+			msg, err := p.Build(p.Form)
+			if err != nil {
+				p.Form.SetError(err.Error())
+				return nil
+			}
+			return emit(msg)
+		}
 		sub, err := p.build()
 		if err != nil {
 			p.Form.SetError(err.Error())
@@ -166,12 +181,13 @@ func (p *ActionPage) Hints() []Hint {
 			h = append(h, Hint{Key: "tab/shift+tab", Desc: "field"})
 		}
 	default:
-		h = append(h, Hint{Key: "ctrl+s", Desc: "send" + again}, Hint{Key: "tab/shift+tab", Desc: "field"})
-		for _, f := range p.Form.Fields {
-			if f.Suggest != nil {
-				h = append(h, Hint{Key: "ctrl+n", Desc: "exchange picker"})
-				break
-			}
+		verb := p.Form.Verb
+		if verb == "" {
+			verb = "send"
+		}
+		h = append(h, Hint{Key: "ctrl+s", Desc: verb + again}, Hint{Key: "tab/shift+tab", Desc: "field"})
+		if p.Form.Fields[p.Form.focus].Suggest != nil {
+			h = append(h, Hint{Key: "ctrl+n", Desc: p.Form.pickHint()})
 		}
 	}
 	return append(h, Hint{Key: "esc", Desc: "back"})
@@ -181,6 +197,14 @@ func (p *ActionPage) Hints() []Hint {
 func (p *ActionPage) View() string {
 	var b strings.Builder
 	b.WriteString(p.Form.View())
+	if p.Panel != nil {
+		if lines := p.Panel(max(p.width, 10)); len(lines) > 0 {
+			b.WriteString("\n")
+			for _, l := range lines {
+				b.WriteString("\n" + Truncate(l, max(p.width, 10)))
+			}
+		}
+	}
 	if p.progress != "" || len(p.result) > 0 {
 		b.WriteString("\n")
 	}

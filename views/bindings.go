@@ -76,6 +76,16 @@ func (v *Bindings) Update(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	switch {
+	case key.Matches(msg, v.keys.Delete.Binding):
+		if b.Source == "" {
+			return emit(RefusedRequested{Why: "the default exchange's bindings are implicit: delete the queue instead"})
+		}
+		return emit(UnbindRequested{Binding: b})
+	case key.Matches(msg, v.keys.Rebind.Binding):
+		if b.Source == "" {
+			return emit(RefusedRequested{Why: "the default exchange's bindings are implicit and cannot be changed"})
+		}
+		return emit(RebindRequested{Binding: b})
 	case key.Matches(msg, v.keys.Detail.Binding):
 		view := "queues"
 		if b.DestinationType == "exchange" {

@@ -1,6 +1,8 @@
 package views
 
 import (
+	"strings"
+
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
@@ -56,11 +58,25 @@ func (v *Exchanges) Update(msg tea.KeyPressMsg) tea.Cmd {
 	if cmd, ok := v.List.Update(msg); ok {
 		return cmd
 	}
+	if key.Matches(msg, v.keys.New.Binding) {
+		return emit(DeclareExchangeRequested{VHost: v.VHost()})
+	}
 	e, ok := v.Selected()
 	if !ok {
 		return nil
 	}
 	switch {
+	case key.Matches(msg, v.keys.Bind.Binding):
+		if e.Name != "" {
+			return emit(BindRequested{VHost: e.VHost, Destination: e.Name, DestinationType: "exchange"})
+		}
+	case key.Matches(msg, v.keys.Delete.Binding):
+		if e.Name != "" && !strings.HasPrefix(e.Name, "amq.") {
+			return emit(DeleteExchangeRequested{VHost: e.VHost, Name: e.Name})
+		}
+		return emit(RefusedRequested{Why: "the broker's own exchanges (" + exchangeName(e) + ", amq.*) cannot be deleted"})
+	case key.Matches(msg, v.keys.RoutePreview.Binding):
+		return emit(RoutePreviewRequested{VHost: e.VHost, Exchange: e.Name})
 	case key.Matches(msg, v.keys.Detail.Binding):
 		return emit(OpenViewRequested{View: "bindings", VHost: e.VHost, Filter: BindingsOfExchange(e.Name)})
 	case key.Matches(msg, v.keys.RawJSON.Binding):

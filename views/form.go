@@ -20,6 +20,9 @@ type Field struct {
 	// Suggest, when set, lists candidates for the current value; ctrl+n
 	// fills in the next one (the exchange picker).
 	Suggest func(string) []string
+	// Pick names what ctrl+n picks, for the footer ("exchange picker"
+	// when empty).
+	Pick string
 
 	line  textinput.Model
 	area  *textarea.Model
@@ -85,6 +88,14 @@ func (f *Field) setWidth(w int) {
 		return
 	}
 	f.line.SetWidth(w)
+}
+
+// pickHint names what ctrl+n picks in the focused field.
+func (f *Form) pickHint() string {
+	if x := f.Fields[f.focus]; x.Pick != "" {
+		return x.Pick
+	}
+	return "exchange picker"
 }
 
 // keyLine is the form's own line of keys.

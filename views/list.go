@@ -214,6 +214,11 @@ func (l *List[T]) SetPage(p Page[T]) (refetch bool, note string) {
 			case t.Row != nil:
 				l.pinned = t.Row
 			}
+		} else if p.Offset == 0 && len(p.Rows) >= p.Matched {
+			// Every matching row is on the page and it is not: gone
+			// (deleted, renamed, or out of the filter).
+			note = l.Spec.One + " " + l.describe(l.sel) + " is gone; the cursor is on its neighbour"
+			l.sel = ""
 		} else if prevPinned != nil {
 			l.pinned = prevPinned // off the window, position unknown: keep it
 		} else if p.Track == nil {

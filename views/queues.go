@@ -100,12 +100,17 @@ func (v *Queues) Update(msg tea.KeyPressMsg) tea.Cmd {
 		return cmd
 	}
 	k := v.keys
+	if key.Matches(msg, k.New.Binding) {
+		return emit(DeclareQueueRequested{VHost: v.VHost()})
+	}
 	q, ok := v.Selected()
 	if !ok {
 		return nil
 	}
 	var intent tea.Msg
 	switch {
+	case key.Matches(msg, k.Bind.Binding):
+		intent = BindRequested{VHost: q.VHost, Destination: q.Name, DestinationType: "queue"}
 	case key.Matches(msg, k.Detail.Binding):
 		intent = OpenQueueRequested{VHost: q.VHost, Name: q.Name}
 	case key.Matches(msg, k.RawJSON.Binding):

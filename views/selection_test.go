@@ -168,3 +168,25 @@ func findMsg[T any](cmd tea.Cmd) *T {
 	}
 	return nil
 }
+
+// A fetch that cannot say where the row went (no rank): when the page
+// holds every matching row and the chosen one is not among them, it is
+// gone (a binding removed by a rebind); when the page is only part of
+// the list, it is held under the cursor.
+func TestCursorWithoutRankGoneOnlyWhenThePageHoldsEveryRow(t *testing.T) {
+	v := selectionView(t)
+	_, note := v.SetPage(pageOf(0, 3, q("a", 40), q("b", 30), q("d", 10)), nil)
+	if !strings.Contains(note, "c is gone") || v.Pinned() {
+		t.Fatalf("note %q pinned %v", note, v.Pinned())
+	}
+	if s, ok := v.Selected(); !ok || s.Name != "d" {
+		t.Fatalf("cursor on %q, want the neighbour d", s.Name)
+	}
+	v = selectionView(t)
+	if _, note := v.SetPage(pageOf(0, 40, q("a", 40), q("b", 30), q("d", 10)), nil); note != "" || !v.Pinned() {
+		t.Fatalf("partial page: note %q pinned %v", note, v.Pinned())
+	}
+	if s, _ := v.Selected(); s.Name != "c" {
+		t.Fatalf("partial page: cursor on %q, want c held", s.Name)
+	}
+}
