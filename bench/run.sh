@@ -15,6 +15,8 @@
 #   MQTOP_BENCH_FULL_LIST_CAP=60s       the full /api/queues is given up after this ("> 60 s")
 #   MQTOP_BENCH_CYCLE_BUDGET=150s       a refresh run stops after this (once 5 refreshes are timed)
 #   MQTOP_BENCH_PUBLISH=100000          messages of the publish step on the first size's broker (0 skips)
+#   MQTOP_BENCH_MOVE=50000              messages of the move step (Session.Move vs a plain amqp091-go mover)
+#                                       on the first size's broker (0 skips)
 #
 # After the queue sizes, on one more fresh broker, the list views (mqtop-bench views): every view's
 # first screen and steady refresh against its floor and against the full unpaged list.
@@ -28,7 +30,7 @@
 #   MQTOP_BENCH_VIEWS_TIMEOUT=2400      seconds for the whole views step
 # MQTOP_BENCH_SIZES=none runs the list views alone (their section is appended to bench/results.md).
 #
-# Quick run: MQTOP_BENCH_SIZES=1000 MQTOP_BENCH_REFRESHES=10 MQTOP_BENCH_CPU_WINDOW=15 MQTOP_BENCH_PUBLISH=20000 \
+# Quick run: MQTOP_BENCH_SIZES=1000 MQTOP_BENCH_REFRESHES=10 MQTOP_BENCH_CPU_WINDOW=15 MQTOP_BENCH_PUBLISH=20000 MQTOP_BENCH_MOVE=20000 \
 #   MQTOP_BENCH_VIEW_CONNS=200 MQTOP_BENCH_VIEW_EXCHANGES=500 MQTOP_BENCH_VIEW_BINDINGS=1000 MQTOP_BENCH_VIEW_REPS=3 bench/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -99,6 +101,17 @@ for n in ${SIZES//,/ }; do
       failed=1
     fi
   fi
+  # Session.Move vs a plain amqp091-go mover, once, on the first broker too.
+  mv=${MQTOP_BENCH_MOVE:-50000}
+  if [ "$mv" != 0 ] && [ ! -f "$out/move.json" ]; then
+    echo "bench: move $mv messages, mqtop Session.Move vs plain amqp091-go" >&2
+    if ! (set -a; . "$dir/env"; set +a
+          timeout --kill-after=30 900 "$out/mqtop-bench" move -n "$mv" -reps 3 -out "$out" \
+            2> >(tee -a "$out/move.log" >&2)); then
+      echo "bench: move step failed; see $out/move.log" >&2
+      failed=1
+    fi
+  fi
   cleanup
 done
 
@@ -125,6 +138,7 @@ results=("$out"/size-*.json)
 [ -f "$out/publish.json" ] && results+=("$out/publish.json")
 if [ ${#results[@]} -gt 0 ]; then
   "$out/mqtop-bench" report "${results[@]}" > "$out/results.md"
+  [ -f "$out/move.md" ] && cat "$out/move.md" >> "$out/results.md"
   [ -f "$out/views.md" ] && cat "$out/views.md" >> "$out/results.md"
   cp "$out/results.md" bench/results.md
   cat bench/results.md

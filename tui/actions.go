@@ -33,6 +33,9 @@ type pendingAction struct {
 	vhost, queue string // the queue it changes, read again at once ("" none)
 	page         int    // the form it was submitted from (0 none)
 	run          func(ctx context.Context, opts []views.Option) (done string, err error)
+	// start, instead of run, begins a long mutation (a move) that reports
+	// progress on its page and can be cancelled.
+	start func() tea.Cmd
 }
 
 // MutationFinished reports any mutation's outcome.
@@ -120,6 +123,9 @@ func (m *Model) answered(a views.ConfirmAnswered) tea.Cmd {
 	m.dialog = nil
 	if !a.Yes {
 		return m.info("cancelled")
+	}
+	if act.start != nil {
+		return act.start()
 	}
 	timeout := m.deps.Timeout
 	return func() tea.Msg {

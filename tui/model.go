@@ -388,7 +388,7 @@ func refusedReadOnly(k *keys.Map, msg tea.KeyPressMsg, readOnly bool) string {
 
 // built lists the actions this build implements; the others say so.
 var built = map[string]bool{"purge": true, "delete": true, "publish": true, "browse": true, "rpc": true,
-	"new": true, "bind": true, "rebind": true}
+	"new": true, "bind": true, "rebind": true, "move": true}
 
 func notBuilt(k *keys.Map, msg tea.KeyPressMsg) string {
 	for _, a := range k.All() {

@@ -109,6 +109,10 @@ func (m *Model) topology(msg tea.Msg) (tea.Cmd, bool) {
 		m.routeTopos[msg.vhost] = msg.topo
 	case views.RouteCheckSubmitted:
 		return m.checkRoute(msg), true
+	case views.MoveRequested:
+		return m.requestMove(msg), true
+	case views.MoveSubmitted:
+		return m.confirmMove(msg), true
 	default:
 		return nil, false
 	}
@@ -375,5 +379,7 @@ type conflict struct {
 	err error
 }
 
-func (c *conflict) Error() string { return c.why + " (the broker refused it as inequivalent; nothing changed)" }
+func (c *conflict) Error() string {
+	return c.why + " (the broker refused it as inequivalent; nothing changed)"
+}
 func (c *conflict) Unwrap() error { return c.err }

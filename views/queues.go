@@ -109,6 +109,8 @@ func (v *Queues) Update(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	var intent tea.Msg
 	switch {
+	case key.Matches(msg, k.Move.Binding):
+		intent = MoveRequested{VHost: q.VHost, Queue: q.Name, Type: q.Type, Ready: q.Ready}
 	case key.Matches(msg, k.Bind.Binding):
 		intent = BindRequested{VHost: q.VHost, Destination: q.Name, DestinationType: "queue"}
 	case key.Matches(msg, k.Detail.Binding):

@@ -37,6 +37,8 @@ func main() {
 		err = runSetup(os.Args[2:])
 	case "publish":
 		err = runPublish(os.Args[2:])
+	case "move":
+		err = runMove(os.Args[2:])
 	case "report":
 		err = runReport(os.Args[2:])
 	default:
