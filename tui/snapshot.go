@@ -61,7 +61,7 @@ func (m *Model) applySnapshot(s SnapshotLoaded) tea.Cmd {
 		}
 		refetch, note := qs.SetPage(*s.Page, info)
 		if note != "" {
-			cmds = append(cmds, m.info("%s", note))
+			cmds = append(cmds, m.aside(note))
 		}
 		if refetch {
 			m.pending = true // the chosen queue moved off the window: fetch where it is now
@@ -70,7 +70,7 @@ func (m *Model) applySnapshot(s SnapshotLoaded) tea.Cmd {
 	if f, ok := s.ViewFor.(fetcher); ok && m.onStack(s.ViewFor) && (s.View != nil || s.ViewErr != nil) {
 		refetch, note := f.apply(m, s.View, s.ViewErr, s.At)
 		if note != "" {
-			cmds = append(cmds, m.info("%s", note))
+			cmds = append(cmds, m.aside(note))
 		}
 		m.pending = m.pending || refetch
 	}

@@ -18,6 +18,7 @@ import (
 type statusLine struct {
 	text  string
 	isErr bool
+	aside bool // a list's own note, which gives way to anything else
 	id    int
 }
 
@@ -25,7 +26,7 @@ const fadeAfter = 4 * time.Second
 
 func (s *statusLine) set(text string, isErr bool) tea.Cmd {
 	s.id++
-	s.text, s.isErr = safe.Text(text), isErr
+	s.text, s.isErr, s.aside = safe.Text(text), isErr, false
 	if isErr {
 		return nil
 	}
@@ -107,6 +108,17 @@ func failure(what string, err error) string {
 
 func (m *Model) info(format string, a ...any) tea.Cmd {
 	return m.line.set(fmt.Sprintf(format, a...), false)
+}
+
+// aside shows a list's note ("the row is gone") unless the line holds
+// something else: the outcome of a mutation that caused it stays.
+func (m *Model) aside(note string) tea.Cmd {
+	if m.line.text != "" && !m.line.aside {
+		return nil
+	}
+	cmd := m.line.set(note, false)
+	m.line.aside = true
+	return cmd
 }
 
 func (m *Model) errorf(format string, a ...any) {
