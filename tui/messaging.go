@@ -162,7 +162,9 @@ func (m *Model) requestForm(what, vhost, queue string,
 		return nil
 	}
 	p, cmd := open(m.nextActionID(), vhost, queue, m.exchangesOf(vhost), m.now)
-	return tea.Batch(m.openAction(p, cmd), m.loadExchanges(vhost))
+	// Where the message will go, live under the form.
+	p.Panel = views.RoutePanel(p.Form, func() string { return strings.TrimSpace(p.Form.Value("exchange")) }, m.routeTopologyOf(vhost))
+	return tea.Batch(m.openAction(p, cmd), m.loadExchanges(vhost), m.loadRouteTopology(vhost))
 }
 
 func (m *Model) requestBrowse(r views.BrowseRequested) tea.Cmd {

@@ -40,25 +40,35 @@ type routeTopologyLoaded struct {
 }
 
 func (m *Model) openRoutePreview(r views.RoutePreviewRequested) tea.Cmd {
-	vh := r.VHost
-	delete(m.routeTopos, vh) // read fresh for each preview
-	p, cmd := views.NewRoutePage(m.nextActionID(), vh, r.Exchange, func() (route.Topology, bool, error) {
+	p, cmd := views.NewRoutePage(m.nextActionID(), r.VHost, r.Exchange, m.routeTopologyOf(r.VHost))
+	m.push(&actionScreen{p})
+	return tea.Batch(cmd, m.loadRouteTopology(r.VHost))
+}
+
+// routeTopologyOf is the route preview's view of vhost's topology.
+func (m *Model) routeTopologyOf(vh string) func() (route.Topology, bool, error) {
+	return func() (route.Topology, bool, error) {
 		t := m.routeTopos[vh]
 		return t.t, t.ok, t.err
-	})
-	m.push(&actionScreen{p})
+	}
+}
+
+// loadRouteTopology reads vhost's topology afresh (each preview or form
+// that predicts reads it when it opens).
+func (m *Model) loadRouteTopology(vh string) tea.Cmd {
+	delete(m.routeTopos, vh)
 	rr, ok := m.deps.Backend.(RouteReader)
 	if !ok {
 		m.routeTopos[vh] = routeTopo{err: errNoBackend}
-		return cmd
+		return nil
 	}
 	timeout := m.deps.Timeout
-	return tea.Batch(cmd, func() tea.Msg {
+	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*timeout)
 		defer cancel()
 		t, err := rr.RouteTopology(ctx, vh)
 		return routeTopologyLoaded{vhost: vh, topo: routeTopo{t: t, ok: err == nil, err: err}}
-	})
+	}
 }
 
 // checkRoute confirms a prediction on the broker: each exchange on the

@@ -197,14 +197,6 @@ func (p *ActionPage) Hints() []Hint {
 func (p *ActionPage) View() string {
 	var b strings.Builder
 	b.WriteString(p.Form.View())
-	if p.Panel != nil {
-		if lines := p.Panel(max(p.width, 10)); len(lines) > 0 {
-			b.WriteString("\n")
-			for _, l := range lines {
-				b.WriteString("\n" + Truncate(l, max(p.width, 10)))
-			}
-		}
-	}
 	if p.progress != "" || len(p.result) > 0 {
 		b.WriteString("\n")
 	}
@@ -230,6 +222,23 @@ func (p *ActionPage) View() string {
 	}
 	for _, l := range lines {
 		b.WriteString("\n" + l)
+	}
+	// The panel last, in what the form and the result leave.
+	if p.Panel != nil {
+		panel := p.Panel(max(p.width, 10))
+		room := len(panel)
+		if p.height > 0 {
+			room = p.height - strings.Count(b.String(), "\n") - 2
+		}
+		if len(panel) > 0 && room > 0 {
+			b.WriteString("\n")
+			if len(panel) > room {
+				panel = append(panel[:room-1:room-1], theme.Dim.Render(fmt.Sprintf("… %d more lines", len(panel)-room+1)))
+			}
+			for _, l := range panel {
+				b.WriteString("\n" + Truncate(l, max(p.width, 10)))
+			}
+		}
 	}
 	return b.String()
 }

@@ -119,24 +119,7 @@ func NewRoutePage(id int, vhost, exchange string, topology func() (route.Topolog
 	f.Note = "computed from the bindings as the broker routes; ctrl+s checks it on the broker with temporary objects"
 	f.Verb = "check on the broker"
 	p := &ActionPage{ID: id, Kind: ActionRoute, VHost: vhost, Queue: exchange, Form: f}
-	p.Panel = func(int) []string {
-		t, ok, err := topology()
-		switch {
-		case err != nil:
-			return []string{"cannot read the topology: " + Clean(err.Error())}
-		case !ok:
-			return []string{"reading the vhost's exchanges and bindings…"}
-		}
-		m, err := routeMessage(f)
-		if err != nil {
-			return []string{"headers: " + Clean(err.Error())}
-		}
-		r, err := route.Predict(t, exchange, m)
-		if err != nil {
-			return []string{"cannot publish there: " + Clean(err.Error())}
-		}
-		return RouteLines(t, r)
-	}
+	p.Panel = RoutePanel(f, func() string { return exchange }, topology)
 	p.Build = func(f *Form) (tea.Msg, error) {
 		m, err := routeMessage(f)
 		if err != nil {
@@ -145,4 +128,28 @@ func NewRoutePage(id int, vhost, exchange string, topology func() (route.Topolog
 		return RouteCheckSubmitted{ID: id, VHost: vhost, Exchange: exchange, Message: m}, nil
 	}
 	return p, cmd
+}
+
+// RoutePanel predicts, as the form is typed, where its message goes: the
+// exchange exchange() names, the form's routing_key and headers fields.
+// The publish form shows it under its fields too.
+func RoutePanel(f *Form, exchange func() string, topology func() (route.Topology, bool, error)) func(int) []string {
+	return func(int) []string {
+		t, ok, err := topology()
+		switch {
+		case err != nil:
+			return []string{"route preview: cannot read the topology: " + Clean(err.Error())}
+		case !ok:
+			return []string{"route preview: reading the vhost's exchanges and bindings…"}
+		}
+		m, err := routeMessage(f)
+		if err != nil {
+			return []string{"headers: " + Clean(err.Error())}
+		}
+		r, err := route.Predict(t, exchange(), m)
+		if err != nil {
+			return []string{"route preview: cannot publish there: " + Clean(err.Error())}
+		}
+		return RouteLines(t, r)
+	}
 }
