@@ -146,6 +146,15 @@ func (m *Model) loadExchanges(vhost string) tea.Cmd {
 }
 
 func (m *Model) requestPublish(r views.PublishRequested) tea.Cmd {
+	if r.Queue == "" { // to an exchange: its name filled in, the routing key to type
+		return m.requestForm("publish", r.VHost, "", func(id int, vhost, _ string, exchanges func() []string, now func() time.Time) (*views.ActionPage, tea.Cmd) {
+			p, cmd := views.NewPublishPage(id, vhost, "", exchanges, now)
+			p.Exchange = r.Exchange
+			p.Form.Get("exchange").SetValue(r.Exchange)
+			p.Form.Title = "Publish to exchange " + views.ExchangeLabel(r.Exchange) + " (vhost " + views.Clean(vhost) + ")"
+			return p, cmd
+		})
+	}
 	return m.requestForm("publish", r.VHost, r.Queue, views.NewPublishPage)
 }
 

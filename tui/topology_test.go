@@ -312,3 +312,20 @@ func TestMoveFromADeadLetterQueue(t *testing.T) {
 		t.Fatalf("stream move: %q", m.line.text)
 	}
 }
+
+// p on an exchange opens the publish form with the exchange filled in and
+// the route predicted as the key is typed.
+func TestPublishToAnExchange(t *testing.T) {
+	m, _, _ := editorModel(t, false)
+	m.deps.AMQP = &fakeMessaging{}
+	_, cmd := m.Update(views.PublishRequested{VHost: "/", Exchange: "logs"})
+	drive(m, cmd)
+	m.handleKey(press("tab")) // to the routing key
+	typeInto(m, "kern.critical")
+	out := screenText(t, m)
+	for _, want := range []string{"Publish to exchange logs (vhost /)", "exchange         logs", "→ 2 queue(s): crit, kern"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("publish form lacks %q:\n%s", want, out)
+		}
+	}
+}

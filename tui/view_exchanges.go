@@ -12,7 +12,7 @@ func init() {
 			fetchPage: clientList((*mgmt.Client).Exchanges),
 			hints: func(k *keys.Map) []views.Hint {
 				return listHints(k, []hintAction{{"bindings", &k.Detail}, {"route", &k.RoutePreview}, {"declare", &k.New}},
-					[]hintAction{{"bind", &k.Bind}, {"delete", &k.Delete}, {"json", &k.RawJSON}, {"refresh", &k.Refresh}})
+					[]hintAction{{"publish", &k.Publish}, {"bind", &k.Bind}, {"delete", &k.Delete}, {"json", &k.RawJSON}, {"refresh", &k.Refresh}})
 			}}
 	}})
 }

@@ -19,7 +19,7 @@ import (
 
 // PublishRequested asks for the publish form on a queue (default exchange,
 // the queue's name as routing key).
-type PublishRequested struct{ VHost, Queue string }
+type PublishRequested struct{ VHost, Queue, Exchange string }
 
 // RPCRequested asks for the test RPC form on a queue.
 type RPCRequested struct{ VHost, Queue string }
@@ -61,9 +61,12 @@ type ActionPage struct {
 	Kind  ActionKind
 	VHost string
 	Queue string // the queue it was opened on
-	Type  string // queue type (browse)
-	Form  *Form
-	Now   func() time.Time // for "now" timestamps; time.Now when nil
+	// Exchange is the exchange it was opened on (publish from the
+	// exchanges view), when not a queue.
+	Exchange string
+	Type     string // queue type (browse)
+	Form     *Form
+	Now      func() time.Time // for "now" timestamps; time.Now when nil
 	// Build, when set, turns the validated form into the intent to emit
 	// (declare, bind, rebind, move) instead of an ActionSubmitted.
 	Build func(*Form) (tea.Msg, error)
@@ -85,7 +88,7 @@ func (p *ActionPage) Running() bool { return p.running }
 
 // TargetKey identifies the page's target, to remember form values per target.
 func (p *ActionPage) TargetKey() string {
-	return fmt.Sprintf("%d\x00%s\x00%s", p.Kind, p.VHost, p.Queue)
+	return fmt.Sprintf("%d\x00%s\x00%s\x00%s", p.Kind, p.VHost, p.Queue, p.Exchange)
 }
 
 // SetSize gives the page its area; the form gets what the result leaves.

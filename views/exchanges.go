@@ -75,6 +75,8 @@ func (v *Exchanges) Update(msg tea.KeyPressMsg) tea.Cmd {
 			return emit(DeleteExchangeRequested{VHost: e.VHost, Name: e.Name})
 		}
 		return emit(RefusedRequested{Why: "the broker's own exchanges (" + exchangeName(e) + ", amq.*) cannot be deleted"})
+	case key.Matches(msg, v.keys.Publish.Binding):
+		return emit(PublishRequested{VHost: e.VHost, Exchange: e.Name})
 	case key.Matches(msg, v.keys.RoutePreview.Binding):
 		return emit(RoutePreviewRequested{VHost: e.VHost, Exchange: e.Name})
 	case key.Matches(msg, v.keys.Detail.Binding):

@@ -121,6 +121,6 @@ func MoveQuestion(s MoveSubmitted) string {
 	case o.ToOrigin:
 		return fmt.Sprintf("Move %s ready messages of %s back to the exchanges they were first published to?\nThey are routed again: every queue bound for their key gets a copy.", n, src)
 	default:
-		return fmt.Sprintf("Move %s ready messages of %s to exchange %s with routing key %q?", n, src, exchangeLabel(o.Exchange), Clean(o.RoutingKey))
+		return fmt.Sprintf("Move %s ready messages of %s to exchange %s with routing key %q?", n, src, ExchangeLabel(o.Exchange), Clean(o.RoutingKey))
 	}
 }

@@ -39,13 +39,13 @@ func RouteLines(t route.Topology, r route.Result) []string {
 		}
 	}
 	for _, h := range r.Path {
-		name := exchangeLabel(h.Exchange)
+		name := ExchangeLabel(h.Exchange)
 		head := fmt.Sprintf("%s (%s)", name, Clean(h.Type))
 		switch h.Reached {
 		case route.Bound:
-			head += " via binding from " + exchangeLabel(h.From)
+			head += " via binding from " + ExchangeLabel(h.From)
 		case route.Alternate:
-			head += " as alternate exchange of " + exchangeLabel(h.From)
+			head += " as alternate exchange of " + ExchangeLabel(h.From)
 		}
 		if h.Missing {
 			out = append(out, head+": does not exist (skipped)")
@@ -75,13 +75,15 @@ func RouteLines(t route.Topology, r route.Result) []string {
 			out = append(out, "  no binding matches")
 		}
 		if h.Alternate != "" {
-			out = append(out, "  nothing matched: on to its alternate exchange "+exchangeLabel(h.Alternate))
+			out = append(out, "  nothing matched: on to its alternate exchange "+ExchangeLabel(h.Alternate))
 		}
 	}
 	return out
 }
 
-func exchangeLabel(name string) string {
+// ExchangeLabel names an exchange for the screen: the default exchange
+// as (AMQP default).
+func ExchangeLabel(name string) string {
 	if name == "" {
 		return DefaultExchangeName
 	}
@@ -115,7 +117,7 @@ func NewRoutePage(id int, vhost, exchange string, topology func() (route.Topolog
 	h := NewArea("headers", "headers", "", 3)
 	h.Hint = "for headers exchanges, and CC / BCC: key=value lines, key:=JSON, or a JSON object"
 	h.Validate = func(s string) error { _, err := msgfmt.ParseHeaders(s); return err }
-	f, cmd := NewForm("Route preview: "+exchangeLabel(exchange)+" (vhost "+Clean(vhost)+")", rk, h)
+	f, cmd := NewForm("Route preview: "+ExchangeLabel(exchange)+" (vhost "+Clean(vhost)+")", rk, h)
 	f.Note = "computed from the bindings as the broker routes; ctrl+s checks it on the broker with temporary objects"
 	f.Verb = "check on the broker"
 	p := &ActionPage{ID: id, Kind: ActionRoute, VHost: vhost, Queue: exchange, Form: f}
