@@ -27,6 +27,7 @@ import (
 	amqp091 "github.com/rabbitmq/amqp091-go"
 
 	"github.com/mqtop/mqtop/internal/safe"
+	"github.com/mqtop/mqtop/internal/tlshint"
 )
 
 // Config configures a Session.
@@ -334,7 +335,7 @@ func (s *Session) dial(ctx context.Context, vhost string) (*amqp091.Connection, 
 		if dctx.Err() != nil {
 			err = fmt.Errorf("connect to %s: %w (%v)", addr, ctxErr(dctx), scrubErr(err, s.cfg.Password))
 		} else {
-			err = fmt.Errorf("connect to %s: %w", addr, err)
+			err = fmt.Errorf("connect to %s: %w", addr, tlshint.Explain(err))
 		}
 		return nil, err
 	}

@@ -22,6 +22,8 @@ import (
 	"time"
 
 	rabbithole "github.com/michaelklishin/rabbit-hole/v3"
+
+	"github.com/mqtop/mqtop/internal/tlshint"
 )
 
 // ErrReadOnly is returned by every mutating call when the client is read-only.
@@ -205,7 +207,7 @@ func (c *Client) do(ctx context.Context, method, u string, body io.Reader, v any
 	}
 	resp, err := (&http.Client{Transport: c.transport}).Do(req)
 	if err != nil {
-		return redactErr(err)
+		return tlshint.Explain(redactErr(err))
 	}
 	defer resp.Body.Close()
 	status = resp.StatusCode

@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strconv"
 	"time"
+
+	"github.com/mqtop/mqtop/internal/tlshint"
 )
 
 // IndexEntry is what the Prometheus plugin says about one queue.
@@ -115,7 +117,7 @@ func (c *Client) scrapeQueueIndex(ctx context.Context, vhost string, prev []Inde
 	resp, err := (&http.Client{Transport: c.transport}).Do(req)
 	if err != nil {
 		c.logFailure(ctx, http.MethodGet, u, 0, err, time.Since(start))
-		return nil, id, fmt.Errorf("scrape prometheus: %w", redactErr(err))
+		return nil, id, fmt.Errorf("scrape prometheus: %w", tlshint.Explain(redactErr(err)))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {

@@ -28,6 +28,9 @@ type BrokerOptions struct {
 	PreferDefaultPorts bool
 	// StatsInterval is collect_statistics_interval; 1 s if zero.
 	StatsInterval time.Duration
+	// ExtraConf are lines appended to the node's rabbitmq.conf (TLS
+	// listeners, say).
+	ExtraConf string
 }
 
 // StartBroker starts another private node for the test and stops it when
@@ -56,8 +59,12 @@ func StartBroker(t testing.TB, o BrokerOptions) Other {
 	}
 	t.Cleanup(stop)
 	start := exec.Command(script, args...)
+	start.Env = os.Environ()
 	if o.StatsInterval > 0 {
-		start.Env = append(os.Environ(), fmt.Sprintf("MQTOP_BROKER_STATS_INTERVAL=%d", o.StatsInterval.Milliseconds()))
+		start.Env = append(start.Env, fmt.Sprintf("MQTOP_BROKER_STATS_INTERVAL=%d", o.StatsInterval.Milliseconds()))
+	}
+	if o.ExtraConf != "" {
+		start.Env = append(start.Env, "MQTOP_BROKER_EXTRA_CONF="+o.ExtraConf)
 	}
 	if out, err := start.CombinedOutput(); err != nil {
 		t.Fatalf("testenv: could not start a second broker (%s %s): %v\n%s", script, strings.Join(args, " "), err, out)
