@@ -255,7 +255,17 @@ type HTTPError struct {
 func (e *HTTPError) Error() string {
 	switch e.Status {
 	case http.StatusUnauthorized:
-		return "401 unauthorized: wrong user or password, or the user lacks the management tag"
+		// The broker answers 401 both to a failed login and to a user
+		// whose tags do not allow the endpoint ("Not administrator user",
+		// "Not management user"): its reason tells them apart.
+		switch r := strings.TrimSpace(e.Reason); {
+		case r == "" || strings.EqualFold(r, "Login failed"):
+			return "401 unauthorized: wrong user or password, or the user lacks the management tag"
+		case strings.HasPrefix(r, "Not "):
+			return "401 unauthorized: the user's tags do not allow this (" + r + ")"
+		default:
+			return "401 unauthorized: " + r
+		}
 	case http.StatusForbidden:
 		return "403 forbidden: the user's tags or vhost permissions do not allow this" + suffix(e.Reason)
 	case http.StatusNotFound:
