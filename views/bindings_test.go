@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/charmbracelet/x/ansi"
-	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/mqtop/mqtop/keys"
 	"github.com/mqtop/mqtop/mgmt"
@@ -38,28 +37,16 @@ func sampleBindings() Page[mgmt.Binding] {
 
 func TestBindingsGolden(t *testing.T) {
 	k := keys.Default()
-	for _, size := range [][2]int{{80, 24}, {160, 48}} {
-		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
-			v := NewBindings(&k)
-			v.SetSize(size[0], size[1])
-			v.SetPage(sampleBindings())
-			out := v.View()
-			checkListScreen(t, out, size[0], size[1])
-			plain := ansi.Strip(out)
-			wants := []string{DefaultExchangeName, "order.created", "audit.x", "exchange", `\x1b[31m`, "1/6 bindings"}
-			if size[0] > 80 {
-				wants = append(wants, "ARGUMENTS", "region = eu, tier = 2, …") // ARGUMENTS drops at 80; cut to its 24 cells
-			} else if strings.Contains(plain, "ARGUMENTS") {
-				t.Errorf("ARGUMENTS shown at %d columns", size[0])
-			}
-			for _, want := range wants {
-				if !strings.Contains(plain, want) {
-					t.Errorf("no %q in\n%s", want, plain)
-				}
-			}
-			golden.RequireEqual(t, []byte(plain))
-		})
-	}
+	v := NewBindings(&k)
+	goldenList(t, sized(v, func(v *Bindings) { v.SetPage(sampleBindings()) }), func(w int) []string {
+		wants := []string{DefaultExchangeName, "order.created", "audit.x", "exchange", `\x1b[31m`, "1/6 bindings"}
+		if w > 80 {
+			wants = append(wants, "ARGUMENTS", "region = eu, tier = 2, …") // ARGUMENTS drops at 80; cut to its 24 cells
+		} else if strings.Contains(ansi.Strip(v.View()), "ARGUMENTS") {
+			t.Errorf("ARGUMENTS shown at %d columns", w)
+		}
+		return wants
+	})
 }
 
 func bindingCell(t *testing.T, v *Bindings, title string, b mgmt.Binding) string {

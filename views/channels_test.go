@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/charmbracelet/x/ansi"
-	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/mqtop/mqtop/keys"
 	"github.com/mqtop/mqtop/mgmt"
@@ -35,26 +34,13 @@ func sampleChannels() Page[mgmt.Channel] {
 
 func TestChannelsGolden(t *testing.T) {
 	k := keys.Default()
-	for _, size := range [][2]int{{80, 24}, {160, 48}} {
-		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
-			v := NewChannels(&k)
-			v.SetSize(size[0], size[1])
-			v.SetPage(sampleChannels())
-			out := v.View()
-			checkListScreen(t, out, size[0], size[1])
-			plain := ansi.Strip(out)
-			wants := []string{"1,234", "confirm", "tx", "–"}
-			if size[0] > 80 {
-				wants = append(wants, `\x1b[31m`) // cut off at 80
-			}
-			for _, want := range wants {
-				if !strings.Contains(plain, want) {
-					t.Errorf("no %q in\n%s", want, plain)
-				}
-			}
-			golden.RequireEqual(t, []byte(plain))
-		})
-	}
+	goldenList(t, sized(NewChannels(&k), func(v *Channels) { v.SetPage(sampleChannels()) }), func(w int) []string {
+		wants := []string{"1,234", "confirm", "tx", "–"}
+		if w > 80 {
+			wants = append(wants, `\x1b[31m`) // cut off at 80
+		}
+		return wants
+	})
 }
 
 func TestChannelsKeysEmitIntents(t *testing.T) {

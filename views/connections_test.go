@@ -39,6 +39,38 @@ func sampleConnections() Page[mgmt.Connection] {
 
 // checkListScreen fails when broker text drove the terminal or the view does
 // not fit its size.
+// goldenList renders a list view at 80x24 and 160x48: each screen must be
+// clean and fit (checkListScreen), hold every string wants(width) names,
+// and equal its golden file.
+func goldenList(t *testing.T, render func(w, h int) string, wants func(w int) []string) {
+	t.Helper()
+	for _, size := range [][2]int{{80, 24}, {160, 48}} {
+		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
+			out := render(size[0], size[1])
+			checkListScreen(t, out, size[0], size[1])
+			plain := ansi.Strip(out)
+			for _, want := range wants(size[0]) {
+				if !strings.Contains(plain, want) {
+					t.Errorf("no %q in\n%s", want, plain)
+				}
+			}
+			golden.RequireEqual(t, []byte(plain))
+		})
+	}
+}
+
+// sized renders a list view as goldenList needs it.
+func sized[V interface {
+	SetSize(w, h int)
+	View() string
+}](v V, fill func(V)) func(w, h int) string {
+	return func(w, h int) string {
+		v.SetSize(w, h)
+		fill(v)
+		return v.View()
+	}
+}
+
 func checkListScreen(t *testing.T, out string, w, h int) {
 	t.Helper()
 	for _, bad := range []string{"\x1b[31m", "\x1b[2J"} {
@@ -62,22 +94,9 @@ func checkListScreen(t *testing.T, out string, w, h int) {
 
 func TestConnectionsGolden(t *testing.T) {
 	k := keys.Default()
-	for _, size := range [][2]int{{80, 24}, {160, 48}} {
-		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
-			v := NewConnections(&k)
-			v.SetSize(size[0], size[1])
-			v.SetPage(sampleConnections())
-			out := v.View()
-			checkListScreen(t, out, size[0], size[1])
-			plain := ansi.Strip(out)
-			for _, want := range []string{MineMarker + " mqtop", "orders-svc", "blocked", "–", MineMarker + " mqtop's own", `\x1b[31m`} {
-				if !strings.Contains(plain, want) {
-					t.Errorf("no %q in\n%s", want, plain)
-				}
-			}
-			golden.RequireEqual(t, []byte(plain))
-		})
-	}
+	goldenList(t, sized(NewConnections(&k), func(v *Connections) { v.SetPage(sampleConnections()) }), func(int) []string {
+		return []string{MineMarker + " mqtop", "orders-svc", "blocked", "–", MineMarker + " mqtop's own", `\x1b[31m`}
+	})
 }
 
 func TestConnectionCells(t *testing.T) {

@@ -5,9 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/charmbracelet/x/ansi"
-	"github.com/charmbracelet/x/exp/golden"
-
 	"github.com/mqtop/mqtop/keys"
 	"github.com/mqtop/mqtop/mgmt"
 )
@@ -45,22 +42,9 @@ func sampleConsumers() Page[mgmt.ConsumerRow] {
 
 func TestConsumersGolden(t *testing.T) {
 	k := keys.Default()
-	for _, size := range [][2]int{{80, 24}, {160, 48}} {
-		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
-			v := NewConsumers(&k)
-			v.SetSize(size[0], size[1])
-			v.SetPage(sampleConsumers())
-			out := v.View()
-			checkListScreen(t, out, size[0], size[1])
-			plain := ansi.Strip(out)
-			for _, want := range []string{"waiting", "yes (SAC)", "manual", "auto", "–", `\x1b[31m`} {
-				if !strings.Contains(plain, want) {
-					t.Errorf("no %q in\n%s", want, plain)
-				}
-			}
-			golden.RequireEqual(t, []byte(plain))
-		})
-	}
+	goldenList(t, sized(NewConsumers(&k), func(v *Consumers) { v.SetPage(sampleConsumers()) }), func(int) []string {
+		return []string{"waiting", "yes (SAC)", "manual", "auto", "–", `\x1b[31m`}
+	})
 }
 
 func TestConsumerCells(t *testing.T) {

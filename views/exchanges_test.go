@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/charmbracelet/x/ansi"
-	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/mqtop/mqtop/keys"
 	"github.com/mqtop/mqtop/mgmt"
@@ -39,22 +38,9 @@ func sampleExchanges() Page[mgmt.Exchange] {
 
 func TestExchangesGolden(t *testing.T) {
 	k := keys.Default()
-	for _, size := range [][2]int{{80, 24}, {160, 48}} {
-		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
-			v := NewExchanges(&k)
-			v.SetSize(size[0], size[1])
-			v.SetPage(sampleExchanges())
-			out := v.View()
-			checkListScreen(t, out, size[0], size[1])
-			plain := ansi.Strip(out)
-			for _, want := range []string{DefaultExchangeName, "amq.topic", "a.b*", "headers", "–", `\x1b[31m`, "1/6 exchanges"} {
-				if !strings.Contains(plain, want) {
-					t.Errorf("no %q in\n%s", want, plain)
-				}
-			}
-			golden.RequireEqual(t, []byte(plain))
-		})
-	}
+	goldenList(t, sized(NewExchanges(&k), func(v *Exchanges) { v.SetPage(sampleExchanges()) }), func(int) []string {
+		return []string{DefaultExchangeName, "amq.topic", "a.b*", "headers", "–", `\x1b[31m`, "1/6 exchanges"}
+	})
 }
 
 // The columns, and the cells of a row: the default exchange by its
