@@ -6,6 +6,8 @@ import (
 	"time"
 
 	amqp091 "github.com/rabbitmq/amqp091-go"
+
+	"github.com/mqtop/mqtop/internal/num"
 )
 
 // Delivery modes.
@@ -60,12 +62,12 @@ func fromDelivery(d *amqp091.Delivery) Message {
 		Redelivered: d.Redelivered,
 	}
 	if v, ok := m.Headers["x-delivery-count"]; ok {
-		if n, ok := toInt64(v); ok {
+		if n, ok := num.Int64(v); ok {
 			m.DeliveryCount, m.HasDeliveryCount = n, true
 		}
 	}
 	if v, ok := m.Headers["x-stream-offset"]; ok {
-		if n, ok := toInt64(v); ok {
+		if n, ok := num.Int64(v); ok {
 			m.StreamOffset = &n
 		}
 	}
@@ -166,28 +168,6 @@ func toValue(v any) (any, error) {
 		return out, nil
 	}
 	return nil, fmt.Errorf("a %T cannot be an AMQP header value", v)
-}
-
-func toInt64(v any) (int64, bool) {
-	switch x := v.(type) {
-	case int64:
-		return x, true
-	case int32:
-		return int64(x), true
-	case int16:
-		return int64(x), true
-	case int8:
-		return int64(x), true
-	case int:
-		return int64(x), true
-	case uint8:
-		return int64(x), true
-	case uint16:
-		return int64(x), true
-	case uint32:
-		return int64(x), true
-	}
-	return 0, false
 }
 
 func (p Properties) publishing(headers amqp091.Table, body []byte) amqp091.Publishing {

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	amqp091 "github.com/rabbitmq/amqp091-go"
+
+	"github.com/mqtop/mqtop/internal/num"
 )
 
 // MovedHeader counts how many times mqtop has moved a message.
@@ -414,7 +416,7 @@ func (m *mover) take(ctx context.Context, d *amqp091.Delivery) error {
 	}
 	m.taken++
 	it := &moveItem{tag: d.DeliveryTag, consumer: d.ConsumerTag, exchange: m.o.Exchange, key: m.o.RoutingKey}
-	if n, ok := toInt64(d.Headers["x-delivery-count"]); ok {
+	if n, ok := num.Int64(d.Headers["x-delivery-count"]); ok {
 		it.count = n
 	}
 	var cc []string
@@ -472,7 +474,7 @@ func movedHeaders(h amqp091.Table, cc []string) amqp091.Table {
 			out[k] = v
 		}
 	}
-	n, _ := toInt64(h[MovedHeader])
+	n, _ := num.Int64(h[MovedHeader])
 	out[MovedHeader] = n + 1
 	have, _ := h["CC"].([]any)
 	have = append([]any(nil), have...)

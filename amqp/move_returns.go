@@ -6,6 +6,8 @@ import (
 	"time"
 
 	amqp091 "github.com/rabbitmq/amqp091-go"
+
+	"github.com/mqtop/mqtop/internal/num"
 )
 
 // Matching a returned message to the publish it answers.
@@ -66,8 +68,8 @@ func sameTable(a, b map[string]any, top bool) bool {
 }
 
 func sameValue(a, b any) bool {
-	if x, ok := toInt64(a); ok {
-		y, ok := toInt64(b)
+	if x, ok := num.Int64(a); ok {
+		y, ok := num.Int64(b)
 		return ok && x == y
 	}
 	switch x := a.(type) {

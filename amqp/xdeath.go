@@ -4,6 +4,8 @@ import (
 	"time"
 
 	amqp091 "github.com/rabbitmq/amqp091-go"
+
+	"github.com/mqtop/mqtop/internal/num"
 )
 
 // Death is one entry of a message's x-death header: the broker adds (or
@@ -43,7 +45,7 @@ func ParseXDeath(headers map[string]any) []Death {
 		d.Queue, _ = t["queue"].(string)
 		d.Reason, _ = t["reason"].(string)
 		d.Exchange, _ = t["exchange"].(string)
-		d.Count, _ = toInt64(t["count"])
+		d.Count, _ = num.Int64(t["count"])
 		d.Time, _ = t["time"].(time.Time)
 		d.OriginalExpiration, _ = t["original-expiration"].(string)
 		if keys, ok := t["routing-keys"].([]any); ok {

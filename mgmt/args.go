@@ -4,13 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/mqtop/mqtop/internal/msgfmt"
+	"github.com/mqtop/mqtop/internal/num"
 )
 
 // ArgKind is the type of an optional argument's value.
@@ -311,7 +311,7 @@ func (a ArgSpec) typed(v any) (any, error) {
 	got := describeValue(v)
 	switch a.Kind {
 	case ArgInt:
-		n, ok := wholeNumber(v)
+		n, ok := num.Whole(v)
 		if !ok {
 			return nil, a.intErr(got)
 		}
@@ -393,43 +393,6 @@ func typeList(types []string) string {
 		return types[0]
 	}
 	return strings.Join(types[:len(types)-1], ", ") + " and " + types[len(types)-1]
-}
-
-// wholeNumber is v as an int64 when it is a whole number of any Go or JSON
-// numeric type.
-func wholeNumber(v any) (int64, bool) {
-	switch x := v.(type) {
-	case int:
-		return int64(x), true
-	case int8:
-		return int64(x), true
-	case int16:
-		return int64(x), true
-	case int32:
-		return int64(x), true
-	case int64:
-		return x, true
-	case uint8:
-		return int64(x), true
-	case uint16:
-		return int64(x), true
-	case uint32:
-		return int64(x), true
-	case uint:
-		return int64(x), x <= math.MaxInt64
-	case uint64:
-		return int64(x), x <= math.MaxInt64
-	case float32:
-		return wholeNumber(float64(x))
-	case float64:
-		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
-			return int64(x), true
-		}
-	case json.Number:
-		n, err := x.Int64()
-		return n, err == nil
-	}
-	return 0, false
 }
 
 // describeValue shows a typed value in an error: JSON, so a string reads
