@@ -8,9 +8,9 @@ import (
 
 func TestInt64AndWhole(t *testing.T) {
 	for _, c := range []struct {
-		v           any
+		v            any
 		int64, whole bool
-		n           int64
+		n            int64
 	}{
 		{int8(-3), true, true, -3}, {uint16(7), true, true, 7}, {uint64(math.MaxUint64), false, false, 0},
 		{5.0, false, true, 5}, {5.5, false, false, 0}, {json.Number("12"), false, true, 12}, {json.Number("1.5"), false, false, 0},
