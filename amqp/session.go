@@ -26,6 +26,7 @@ import (
 
 	amqp091 "github.com/rabbitmq/amqp091-go"
 
+	"github.com/mqtop/mqtop/internal/instance"
 	"github.com/mqtop/mqtop/internal/safe"
 	"github.com/mqtop/mqtop/internal/tlshint"
 )
@@ -300,7 +301,7 @@ func (s *Session) dial(ctx context.Context, vhost string) (*amqp091.Connection, 
 		SASL:       []amqp091.Authentication{&amqp091.PlainAuth{Username: s.cfg.User, Password: s.cfg.Password}},
 		Vhost:      vhost,
 		Heartbeat:  s.cfg.Heartbeat,
-		Properties: amqp091.Table{"connection_name": s.cfg.ConnectionName, "product": "mqtop"},
+		Properties: amqp091.Table{"connection_name": s.cfg.ConnectionName, "product": "mqtop", instance.Property: instance.ID},
 		Dial: func(network, addr string) (net.Conn, error) {
 			var d net.Dialer
 			c, err := d.DialContext(dctx, network, addr)

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+
+	"github.com/mqtop/mqtop/internal/instance"
 )
 
 // Connection is one client connection.
@@ -27,7 +29,8 @@ type Connection struct {
 	// Bytes per second, averaged over RateWindow.
 	RecvRate, SendRate Rate
 	TLS                bool
-	// Mine marks mqtop's own connections, so a view can flag them and
+	// Mine marks this mqtop's own connections (not another mqtop's: its
+	// mqtop_instance client property differs), so a view can flag them and
 	// refuse to close the one it stands on.
 	Mine bool
 	// ClientProperties is the whole client_properties table (capabilities
@@ -74,7 +77,7 @@ var connectionOrder = func() map[string]func(a, b Connection) int {
 // cut it to these, which is all a row shows.
 const connectionColumns = "name,user,vhost,node,state,protocol,type,peer_host,peer_port,ssl,channels,connected_at," +
 	"user_provided_name,client_properties.connection_name,client_properties.product," +
-	"client_properties.version,client_properties.platform," +
+	"client_properties.version,client_properties.platform,client_properties.mqtop_instance," +
 	"recv_oct_details.avg_rate,recv_oct_details.rate,send_oct_details.avg_rate,send_oct_details.rate"
 
 type rawConnection struct {
@@ -114,7 +117,7 @@ func decodeConnection(b json.RawMessage) (Connection, error) {
 	if c.ClientName == "" {
 		c.ClientName = string(r.UserProvidedName) // the broker's copy of connection_name
 	}
-	c.Mine = c.Product == mqtopProduct
+	c.Mine = c.Product == mqtopProduct && tableString(r.ClientProperties, instance.Property) == instance.ID
 	return c, nil
 }
 

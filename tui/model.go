@@ -326,6 +326,9 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.push(&pagerScreen{Pager: p, title: "help"})
 		return nil
 	case key.Matches(msg, k.StatusMessage.Binding):
+		if status == "" && m.lastErr != nil {
+			status = m.troubleText() // why the data is stale, even once its line was cleared
+		}
 		return m.openStatus(status)
 	case key.Matches(msg, k.Password.Binding):
 		return m.openPassword()

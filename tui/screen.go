@@ -103,5 +103,10 @@ func (m *Model) back() tea.Cmd {
 	}
 	m.stack = m.stack[:len(m.stack)-1]
 	m.layout()
+	if m.failures > 0 {
+		// The broker is not answering: the armed tick polls on its backoff
+		// (r still forces one), so going back sends no extra request.
+		return nil
+	}
 	return m.startPoll()
 }

@@ -148,6 +148,17 @@ func TestUnreachableShowsTheWholeCause(t *testing.T) {
 			if m.line.text != "" {
 				t.Fatalf("the same cause repeated in the status line: %q", m.line.text)
 			}
+			// ! still shows it whole.
+			m.handleKey(press("!"))
+			if out := strings.Join(strings.Fields(ansi.Strip(m.Render())), " "); !strings.Contains(out, "the tail must show") {
+				t.Fatalf("! after the line was cleared does not show the cause:\n%s", ansi.Strip(m.Render()))
+			}
+			// Going back from it sends no poll while the broker fails: the
+			// backoff's tick polls.
+			m.inflight = false
+			if cmd := m.back(); cmd != nil || m.inflight {
+				t.Fatal("back polled at once while polls fail")
+			}
 		})
 	}
 }
