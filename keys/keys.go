@@ -28,6 +28,7 @@ type Map struct {
 	// consumers, channels or connection (enter follows the main relation).
 	ShowBindings, ShowConsumers, ShowChannels, ShowConnection, ShowSource, ShowQueues Action
 	RoutePreview                                                                      Action
+	Permissions                                                                       Action
 	Publish, Browse, RPC, New, Bind, Rebind, Move                                     Action
 	Purge, Delete, CloseConnection                                                    Action
 }
@@ -83,6 +84,7 @@ func Default() Map {
 		ShowSource:      b("show_source", "its source exchange", "X"),
 		ShowQueues:      b("show_queues", "its queues", "Q"),
 		RoutePreview:    b("route_preview", "route preview", "t"),
+		Permissions:     danger(b("permissions", "set permissions", "P")),
 		Publish:         danger(b("publish", "publish", "p")),
 		Browse:          b("browse", "browse messages", "m"),
 		RPC:             danger(b("rpc", "test RPC", "R")),
@@ -103,7 +105,7 @@ func (m *Map) All() []*Action {
 		&m.Detail, &m.Sort, &m.SortReverse, &m.Refresh, &m.RawJSON, &m.Faster, &m.Slower, &m.StatusMessage, &m.Password,
 		&m.ShowBindings, &m.ShowConsumers, &m.ShowChannels, &m.ShowConnection, &m.ShowSource, &m.ShowQueues, &m.RoutePreview,
 		&m.Publish, &m.Browse, &m.RPC, &m.New, &m.Bind, &m.Rebind, &m.Move,
-		&m.Purge, &m.Delete, &m.CloseConnection}
+		&m.Purge, &m.Delete, &m.CloseConnection, &m.Permissions}
 }
 
 // Apply rebinds actions from the config file's keys: map; an unknown action

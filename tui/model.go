@@ -294,6 +294,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if cmd, ok := m.topology(msg); ok {
 		return m, cmd
 	}
+	if cmd, ok := m.administration(msg); ok {
+		return m, cmd
+	}
 	return m, nil
 }
 
@@ -391,7 +394,7 @@ func refusedReadOnly(k *keys.Map, msg tea.KeyPressMsg, readOnly bool) string {
 
 // built lists the actions this build implements; the others say so.
 var built = map[string]bool{"purge": true, "delete": true, "publish": true, "browse": true, "rpc": true,
-	"new": true, "bind": true, "rebind": true, "move": true}
+	"new": true, "bind": true, "rebind": true, "move": true, "close_connection": true, "permissions": true}
 
 func notBuilt(k *keys.Map, msg tea.KeyPressMsg) string {
 	for _, a := range k.All() {

@@ -10,7 +10,8 @@ func init() {
 	register(viewDef{name: "connections", aliases: []string{"conn", "connection"}, open: func(m *Model) Screen {
 		return &listScreen[mgmt.Connection]{listView: views.NewConnections(&m.keys), title: "connections",
 			hints: func(k *keys.Map) []views.Hint {
-				return listHints(k, []hintAction{{"detail", &k.Detail}, {"channels", &k.ShowChannels}}, []hintAction{{"json", &k.RawJSON}, {"refresh", &k.Refresh}})
+				return listHints(k, []hintAction{{"detail", &k.Detail}, {"channels", &k.ShowChannels}, {"close", &k.CloseConnection}},
+					[]hintAction{{"json", &k.RawJSON}, {"refresh", &k.Refresh}})
 			},
 			fetchPage: clientList((*mgmt.Client).Connections)}
 	}, detail: connectionDetail})

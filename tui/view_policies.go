@@ -13,7 +13,8 @@ func init() {
 		list := clientList((*mgmt.Client).Policies)
 		return &listScreen[mgmt.Policy]{listView: views.NewPolicies(&m.keys), title: "policies",
 			hints: func(k *keys.Map) []views.Hint {
-				return listHints(k, []hintAction{{"matching", &k.Detail}}, []hintAction{{"json", &k.RawJSON}, {"refresh", &k.Refresh}})
+				return listHints(k, []hintAction{{"matching", &k.Detail}, {"add", &k.New}, {"edit", &k.Rebind}},
+					[]hintAction{{"delete", &k.Delete}, {"json", &k.RawJSON}, {"refresh", &k.Refresh}})
 			},
 			fetchPage: func(ctx context.Context, d Deps, q views.ListQuery) (views.Page[mgmt.Policy], error) {
 				return list(ctx, d, policyQuery(q))

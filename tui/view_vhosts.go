@@ -12,7 +12,8 @@ func init() {
 	register(viewDef{name: "vhosts", aliases: []string{"vh"}, open: func(m *Model) Screen {
 		return &listScreen[mgmt.VHost]{listView: views.NewVHosts(&m.keys), title: "vhosts",
 			hints: func(k *keys.Map) []views.Hint {
-				return listHints(k, []hintAction{{"limits", &k.Detail}, {"queues", &k.ShowQueues}}, []hintAction{{"json", &k.RawJSON}, {"refresh", &k.Refresh}})
+				return listHints(k, []hintAction{{"detail", &k.Detail}, {"queues", &k.ShowQueues}, {"add", &k.New}, {"limits", &k.Rebind}},
+					[]hintAction{{"delete", &k.Delete}, {"json", &k.RawJSON}, {"refresh", &k.Refresh}})
 			},
 			fetchPage: clientList((*mgmt.Client).ListVHosts)}
 	}, detail: vhostDetail})

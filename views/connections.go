@@ -140,6 +140,11 @@ func (v *Connections) Update(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	switch {
+	case key.Matches(msg, v.keys.CloseConnection.Binding):
+		if c.Mine {
+			return emit(RefusedRequested{Why: "that is mqtop's own connection: closing it would stop this mqtop's actions"})
+		}
+		return emit(CloseConnectionRequest{Conn: c})
 	case key.Matches(msg, v.keys.Detail.Binding):
 		return emit(DetailRequested{View: "connections", Key: c.Name})
 	case key.Matches(msg, v.keys.ShowChannels.Binding):

@@ -23,6 +23,8 @@ type Field struct {
 	// Pick names what ctrl+n picks, for the footer ("exchange picker"
 	// when empty).
 	Pick string
+	// Secret fields (passwords) are masked and never remembered.
+	Secret bool
 
 	line  textinput.Model
 	area  *textarea.Model
@@ -37,6 +39,16 @@ func NewLine(key, label, value string) *Field {
 	in.SetValue(value)
 	in.CharLimit = 0
 	return &Field{Key: key, Label: label, line: in}
+}
+
+// NewSecret makes a masked single-line field (a password): shown as •,
+// left out of Values so that it is never remembered.
+func NewSecret(key, label string) *Field {
+	f := NewLine(key, label, "")
+	f.line.EchoMode = textinput.EchoPassword
+	f.line.EchoCharacter = '•'
+	f.Secret = true
+	return f
 }
 
 // NewArea makes a multi-line field of the given height.
@@ -153,7 +165,9 @@ func (f *Form) Value(key string) string {
 func (f *Form) Values() map[string]string {
 	out := map[string]string{}
 	for _, x := range f.Fields {
-		out[x.Key] = x.Value()
+		if !x.Secret {
+			out[x.Key] = x.Value()
+		}
 	}
 	return out
 }

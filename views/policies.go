@@ -107,11 +107,18 @@ func (v *Policies) Update(msg tea.KeyPressMsg) tea.Cmd {
 	if cmd, ok := v.List.Update(msg); ok {
 		return cmd
 	}
+	if key.Matches(msg, v.keys.New.Binding) {
+		return emit(PolicyRequested{VHost: cmpStr(v.VHost(), "/")})
+	}
 	p, ok := v.Selected()
 	if !ok {
 		return nil
 	}
 	switch {
+	case key.Matches(msg, v.keys.Rebind.Binding):
+		return emit(PolicyRequested{VHost: p.VHost, Existing: &p})
+	case key.Matches(msg, v.keys.Delete.Binding):
+		return emit(DeletePolicyRequested{Policy: p})
 	case key.Matches(msg, v.keys.Detail.Binding):
 		// The broker matches the pattern unanchored with Erlang's re; the
 		// list filters are regexes too (sent to the server by the management

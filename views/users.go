@@ -77,11 +77,20 @@ func (v *Users) Update(msg tea.KeyPressMsg) tea.Cmd {
 	if cmd, ok := v.List.Update(msg); ok {
 		return cmd
 	}
+	if key.Matches(msg, v.keys.New.Binding) {
+		return emit(AddUserRequested{})
+	}
 	u, ok := v.Selected()
 	if !ok {
 		return nil
 	}
 	switch {
+	case key.Matches(msg, v.keys.Rebind.Binding):
+		return emit(EditUserRequested{User: u})
+	case key.Matches(msg, v.keys.Delete.Binding):
+		return emit(DeleteUserRequested{Name: u.Name})
+	case key.Matches(msg, v.keys.Permissions.Binding):
+		return emit(PermissionsRequested{User: u.Name})
 	case key.Matches(msg, v.keys.Detail.Binding):
 		return emit(DetailRequested{View: "users", Key: u.Name})
 	case key.Matches(msg, v.keys.RawJSON.Binding):

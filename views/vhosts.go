@@ -85,11 +85,18 @@ func (v *VHosts) Update(msg tea.KeyPressMsg) tea.Cmd {
 	if cmd, ok := v.List.Update(msg); ok {
 		return cmd
 	}
+	if key.Matches(msg, v.keys.New.Binding) {
+		return emit(AddVHostRequested{})
+	}
 	h, ok := v.Selected()
 	if !ok {
 		return nil
 	}
 	switch {
+	case key.Matches(msg, v.keys.Rebind.Binding):
+		return emit(VHostLimitsRequested{Name: h.Name})
+	case key.Matches(msg, v.keys.Delete.Binding):
+		return emit(DeleteVHostRequested{Name: h.Name})
 	case key.Matches(msg, v.keys.Detail.Binding):
 		return emit(DetailRequested{View: "vhosts", Key: h.Name})
 	case key.Matches(msg, v.keys.ShowQueues.Binding):

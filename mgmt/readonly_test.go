@@ -1,0 +1,327 @@
+package mgmt_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mqtop/mqtop/internal/testenv"
+	"github.com/mqtop/mqtop/mgmt"
+)
+
+// Read-only is enforced in mgmt, the layer that mutates (SPEC §1). These
+// tests prove it for every method of *mgmt.Client: each is either in
+// roMutations, with a call that would change the broker and must come back
+// ErrReadOnly, or in roReaders, the methods that only read. A method in
+// neither list fails TestReadOnlyEveryMethodClassified, so a new mutation
+// cannot be added without being proven refused here.
+
+// roMutations are the methods that change the broker, each with a call
+// aimed at what roFixture declared in vhost vh.
+func roMutations(vh string) map[string]func(ctx context.Context, c *mgmt.Client) error {
+	b := mgmt.Binding{Source: "shop", Destination: "orders", DestinationType: "queue", RoutingKey: "k"}
+	b2 := b
+	b2.RoutingKey = "k2"
+	return map[string]func(ctx context.Context, c *mgmt.Client) error{
+		"DeclareQueue": func(ctx context.Context, c *mgmt.Client) error {
+			return c.DeclareQueue(ctx, vh, mgmt.QueueDecl{Name: "ro-new-q", Durable: true})
+		},
+		"DeclareExchange": func(ctx context.Context, c *mgmt.Client) error {
+			return c.DeclareExchange(ctx, vh, mgmt.ExchangeDecl{Name: "ro-new-x", Type: "direct", Durable: true})
+		},
+		"DeleteExchange": func(ctx context.Context, c *mgmt.Client) error { return c.DeleteExchange(ctx, vh, "shop", false) },
+		"Bind":           func(ctx context.Context, c *mgmt.Client) error { return c.Bind(ctx, vh, b2) },
+		"Unbind":         func(ctx context.Context, c *mgmt.Client) error { return c.Unbind(ctx, vh, b) },
+		"Rebind": func(ctx context.Context, c *mgmt.Client) error {
+			_, err := c.Rebind(ctx, vh, b, b2)
+			return err
+		},
+		"AddUser": func(ctx context.Context, c *mgmt.Client) error {
+			return c.AddUser(ctx, mgmt.UserDecl{Name: "ro-new-user", Password: "ro-secret", Tags: []string{"management"}})
+		},
+		"DeleteUser":  func(ctx context.Context, c *mgmt.Client) error { return c.DeleteUser(ctx, "guest", true) },
+		"SetUserTags": func(ctx context.Context, c *mgmt.Client) error { return c.SetUserTags(ctx, "guest", nil) },
+		"SetPassword": func(ctx context.Context, c *mgmt.Client) error { return c.SetPassword(ctx, "guest", "ro-other") },
+		"SetPermissions": func(ctx context.Context, c *mgmt.Client) error {
+			return c.SetPermissions(ctx, vh, "guest", mgmt.Permission{Configure: "", Write: "", Read: ""})
+		},
+		"ClearPermissions": func(ctx context.Context, c *mgmt.Client) error { return c.ClearPermissions(ctx, vh, "guest") },
+		"SetTopicPermissions": func(ctx context.Context, c *mgmt.Client) error {
+			return c.SetTopicPermissions(ctx, vh, "guest", mgmt.TopicPermission{Exchange: "shop", Write: "", Read: ""})
+		},
+		"ClearTopicPermissions": func(ctx context.Context, c *mgmt.Client) error {
+			return c.ClearTopicPermissions(ctx, vh, "guest", "")
+		},
+		"AddVHost": func(ctx context.Context, c *mgmt.Client) error {
+			return c.AddVHost(ctx, mgmt.VHostDecl{Name: "ro-new-vhost"})
+		},
+		"DeleteVHost":     func(ctx context.Context, c *mgmt.Client) error { return c.DeleteVHost(ctx, vh) },
+		"SetVHostLimit":   func(ctx context.Context, c *mgmt.Client) error { return c.SetVHostLimit(ctx, vh, "max-queues", 0) },
+		"ClearVHostLimit": func(ctx context.Context, c *mgmt.Client) error { return c.ClearVHostLimit(ctx, vh, "max-queues") },
+		"PutPolicy": func(ctx context.Context, c *mgmt.Client) error {
+			return c.PutPolicy(ctx, mgmt.PolicyDecl{VHost: vh, Name: "ro-policy", Pattern: ".*", ApplyTo: "queues",
+				Definition: map[string]any{"max-length": 1}})
+		},
+		"DeletePolicy":    func(ctx context.Context, c *mgmt.Client) error { return c.DeletePolicy(ctx, vh, "ro-policy", false) },
+		"CloseConnection": func(ctx context.Context, c *mgmt.Client) error { return c.CloseConnection(ctx, "ro-any -> conn", "ro") },
+	}
+}
+
+// roReaders only read (GET) or touch nothing on the broker.
+var roReaders = []string{
+	"Bindings", "ChannelConsumers", "ChannelDetail", "Channels", "Close", "ConnectionChannels", "Connections",
+	"Consumers", "Endpoint", "ExchangeBindings", "ExchangeNames", "ExchangeTypes", "Exchanges",
+	"ExplainExchangeConflict", "ExplainQueueConflict", "FeatureFlags", "GetConnection", "GetQueue", "Identity",
+	"ListQueuesPage", "ListVHosts", "Nodes", "Overview", "Policies", "PrometheusEndpoint", "QueueBindings",
+	"QueueDetails", "ReadOnly", "RouteTopology", "ScrapeQueueIndex", "TopicPermissions", "UserDetail", "Users",
+	"VHostDetail", "VHostLimits", "VHosts",
+	"PolicyPreview", "PolicyTargets", "VHostContents", "WhoAmI",
+}
+
+func TestReadOnlyEveryMethodClassified(t *testing.T) {
+	mutations := roMutations("/")
+	typ := reflect.TypeOf(&mgmt.Client{})
+	have := map[string]bool{}
+	for i := range typ.NumMethod() {
+		name := typ.Method(i).Name
+		have[name] = true
+		_, mut := mutations[name]
+		read := slices.Contains(roReaders, name)
+		switch {
+		case mut && read:
+			t.Errorf("(*mgmt.Client).%s is listed both as a mutation and as a reader", name)
+		case !mut && !read:
+			t.Errorf("(*mgmt.Client).%s is new: if it changes the broker, add it to roMutations in mgmt/readonly_test.go "+
+				"with a call that must be refused in read-only mode (and make it return ErrReadOnly); if it only reads, add it to roReaders", name)
+		}
+	}
+	for name := range mutations {
+		if !have[name] {
+			t.Errorf("roMutations lists %s, which *mgmt.Client no longer has", name)
+		}
+	}
+	for _, name := range roReaders {
+		if !have[name] {
+			t.Errorf("roReaders lists %s, which *mgmt.Client no longer has", name)
+		}
+	}
+}
+
+// recorder is a reverse proxy to the broker's management API that notes
+// every request it passes on.
+type recorder struct {
+	mu   sync.Mutex
+	reqs []string
+}
+
+func (r *recorder) start(t *testing.T, target string) string {
+	t.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(u)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		r.mu.Lock()
+		r.reqs = append(r.reqs, req.Method+" "+req.URL.RequestURI())
+		r.mu.Unlock()
+		proxy.ServeHTTP(w, req)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func (r *recorder) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.reqs)
+}
+
+// changes lists the requests that were not reads.
+func (r *recorder) changes() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, q := range r.reqs {
+		if !strings.HasPrefix(q, "GET ") && !strings.HasPrefix(q, "HEAD ") {
+			out = append(out, q)
+		}
+	}
+	return out
+}
+
+// roFixture declares queue orders, topic exchange shop and a binding shop
+// -> orders with key k in a fresh vhost.
+func roFixture(t *testing.T, env testenv.Env) string {
+	vh := testenv.VHost(t)
+	testenv.DeclareQueue(t, env, vh, "orders", nil)
+	putExchange(t, env, vh, "shop", "topic", nil)
+	putBinding(t, env, vh, "shop", "q", "orders", "k", nil)
+	return vh
+}
+
+// vhostDefinitions is the vhost's topology as the broker exports it.
+func vhostDefinitions(t *testing.T, env testenv.Env, vh string) string {
+	t.Helper()
+	var defs map[string]any
+	testenv.GetJSON(t, env, "definitions/"+url.PathEscape(vh), &defs)
+	delete(defs, "rabbit_version")
+	delete(defs, "rabbitmq_version")
+	b, err := json.Marshal(defs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestReadOnlyRefusesEveryMutation: each mutation, aimed at real objects,
+// is refused with ErrReadOnly, no request other than a GET reaches the
+// broker, and the vhost's definitions are as they were.
+func TestReadOnlyRefusesEveryMutation(t *testing.T) {
+	env := testenv.Broker(t)
+	vh := roFixture(t, env)
+	before := vhostDefinitions(t, env, vh)
+	var rec recorder
+	proxied := rec.start(t, env.MgmtURL)
+	c := client(t, env, func(o *mgmt.Options) { o.URLs, o.ReadOnly = []string{proxied}, true })
+	if !c.ReadOnly() {
+		t.Fatal("a client made with ReadOnly says it is not read-only")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for name, call := range roMutations(vh) {
+		if err := call(ctx, c); !errors.Is(err, mgmt.ErrReadOnly) {
+			t.Errorf("%s in read-only mode: %v, want ErrReadOnly", name, err)
+		}
+	}
+	if ch := rec.changes(); len(ch) > 0 {
+		t.Errorf("read-only client sent %q", ch)
+	}
+	if after := vhostDefinitions(t, env, vh); after != before {
+		t.Errorf("the vhost changed under a read-only client:\nbefore %s\nafter  %s", before, after)
+	}
+	// The same calls on a writable client do change it: the calls above
+	// were aimed at something real.
+	w := client(t, env)
+	for _, name := range []string{"DeclareQueue", "DeleteExchange"} {
+		if err := roMutations(vh)[name](ctx, w); err != nil {
+			t.Fatalf("%s on a writable client: %v", name, err)
+		}
+	}
+	if after := vhostDefinitions(t, env, vh); after == before {
+		t.Fatal("the writable client's calls changed nothing: the read-only calls proved nothing")
+	}
+}
+
+// TestReadOnlyNoMethodSendsAChange calls every method of *mgmt.Client,
+// listed or not, with arguments made up by reflection (the test's vhost for
+// every string), on a read-only client behind the recording proxy: none
+// sends anything but a GET. A new method that mutates without checking
+// read-only fails here even before anyone lists it.
+func TestReadOnlyNoMethodSendsAChange(t *testing.T) {
+	env := testenv.Broker(t)
+	vh := roFixture(t, env)
+	before := vhostDefinitions(t, env, vh)
+	var rec recorder
+	proxied := rec.start(t, env.MgmtURL)
+	c := client(t, env, func(o *mgmt.Options) { o.URLs, o.ReadOnly = []string{proxied}, true })
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	callEveryMethod(t, ctx, c, vh, func(name string) {
+		if ch := rec.changes(); len(ch) > 0 {
+			t.Fatalf("(*mgmt.Client).%s on a read-only client sent %q", name, ch)
+		}
+	})
+	c.Close()
+	if after := vhostDefinitions(t, env, vh); after != before {
+		t.Errorf("the vhost changed under a read-only client:\nbefore %s\nafter  %s", before, after)
+	}
+	if rec.count() == 0 {
+		t.Fatal("no request went through the proxy: the test proved nothing")
+	}
+	// The same calls on a writable client do send changes (into the test's
+	// vhost): the made-up arguments reach the mutations.
+	var wrec recorder
+	w := client(t, env, func(o *mgmt.Options) { o.URLs = []string{wrec.start(t, env.MgmtURL)} })
+	callEveryMethod(t, ctx, w, vh, func(string) {})
+	if len(wrec.changes()) == 0 {
+		t.Fatal("a writable client sent no change either: the made-up calls prove nothing")
+	}
+}
+
+// callEveryMethod calls each method of c but Close with made-up arguments,
+// and then after(name).
+func callEveryMethod(t *testing.T, ctx context.Context, c *mgmt.Client, vh string, after func(name string)) {
+	t.Helper()
+	v := reflect.ValueOf(c)
+	for i := range v.NumMethod() {
+		name := v.Type().Method(i).Name
+		if name == "Close" {
+			continue
+		}
+		m := v.Method(i)
+		args := make([]reflect.Value, m.Type().NumIn())
+		for j := range args {
+			args[j] = madeUp(m.Type().In(j), ctx, vh)
+		}
+		func() {
+			defer func() {
+				if p := recover(); p != nil {
+					t.Errorf("(*mgmt.Client).%s with made-up arguments panicked: %v", name, p)
+				}
+			}()
+			m.Call(args)
+		}()
+		after(name)
+	}
+}
+
+// madeUp is an argument of type typ: ctx for a context, vh for a string, a
+// function that returns zero values, a new value for a pointer, else zero.
+func madeUp(typ reflect.Type, ctx context.Context, vh string) reflect.Value {
+	switch {
+	case typ == reflect.TypeFor[context.Context]():
+		return reflect.ValueOf(ctx)
+	case typ.Kind() == reflect.String:
+		return reflect.ValueOf(vh).Convert(typ)
+	case typ.Kind() == reflect.Func:
+		return reflect.MakeFunc(typ, func([]reflect.Value) []reflect.Value {
+			out := make([]reflect.Value, typ.NumOut())
+			for i := range out {
+				out[i] = reflect.Zero(typ.Out(i))
+			}
+			return out
+		})
+	case typ.Kind() == reflect.Pointer:
+		return reflect.New(typ.Elem())
+	}
+	return reflect.Zero(typ)
+}
+
+func TestMadeUpArguments(t *testing.T) {
+	ctx := context.Background()
+	if got := madeUp(reflect.TypeFor[context.Context](), ctx, "v").Interface(); got != ctx {
+		t.Errorf("context: %v", got)
+	}
+	if got := madeUp(reflect.TypeFor[string](), ctx, "v").String(); got != "v" {
+		t.Errorf("string: %q", got)
+	}
+	f := madeUp(reflect.TypeFor[func(int) error](), ctx, "v").Interface().(func(int) error)
+	if f(1) != nil {
+		t.Error("func does not return zero values")
+	}
+	if fmt.Sprint(madeUp(reflect.TypeFor[*mgmt.Binding](), ctx, "v").Interface()) == "<nil>" {
+		t.Error("pointer is nil")
+	}
+}
