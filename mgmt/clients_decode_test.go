@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/mqtop/mqtop/internal/instance"
 )
 
 // The fixtures are real answers of a 3.10 broker to the requests mqtop
@@ -179,8 +181,13 @@ func TestDecodeConnectionsFixture(t *testing.T) {
 		t.Fatalf("%d connections", len(conns))
 	}
 	me := conns[0]
-	if !me.Mine || me.ClientName != "mqtop" || me.Product != "mqtop" || me.Version != "1.2.3" {
-		t.Fatalf("mqtop's connection not recognised: %+v", me)
+	// Captured from another mqtop process: an mqtop, but not this one.
+	if me.Mine || me.ClientName != "mqtop" || me.Product != "mqtop" || me.Version != "1.2.3" {
+		t.Fatalf("another mqtop's connection: %+v", me)
+	}
+	ours, err := decodeConnection(json.RawMessage(`{"name":"a -> b","client_properties":{"product":"mqtop","` + instance.Property + `":"` + instance.ID + `"}}`))
+	if err != nil || !ours.Mine {
+		t.Fatalf("this mqtop's connection not recognised: %+v %v", ours, err)
 	}
 	// avg_rate (the 30 s window) wins over the instantaneous rate.
 	if me.RecvRate != R(5.7) || me.SendRate != R(5.3) {
@@ -219,7 +226,7 @@ func TestDecodeConnectionRateFallbackAndName(t *testing.T) {
 
 func TestDecodeConnectionDetailFixture(t *testing.T) {
 	conn := clVariants(t, "clients_connection.json", decodeConnection)[0]
-	if !conn.Mine || conn.ClientProperties["capabilities"] == nil || !conn.RecvRate.OK || !conn.ConnectedAt.OK {
+	if conn.ClientProperties["capabilities"] == nil || !conn.RecvRate.OK || !conn.ConnectedAt.OK {
 		t.Fatalf("detail incomplete: %+v", conn)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	amqp "github.com/rabbitmq/amqp091-go"
 
+	"github.com/mqtop/mqtop/internal/instance"
 	"github.com/mqtop/mqtop/internal/testenv"
 	"github.com/mqtop/mqtop/mgmt"
 )
@@ -87,7 +88,7 @@ func TestConnectionsPagingSortFilterAndMine(t *testing.T) {
 	env := testenv.Broker(t)
 	vh := testenv.VHost(t)
 	c := client(t, env)
-	mine := clDialAs(t, env, vh, amqp.Table{"connection_name": "mqtop", "product": "mqtop", "version": "test"})
+	mine := clDialAs(t, env, vh, amqp.Table{"connection_name": "mqtop", "product": "mqtop", "version": "test", instance.Property: instance.ID})
 	var others []*amqp.Connection
 	for n := 1; n <= 3; n++ {
 		conn := testenv.Dial(t, env, vh)
@@ -187,7 +188,7 @@ func TestConnectionDetailAndChannels(t *testing.T) {
 	env := testenv.Broker(t)
 	vh := testenv.VHost(t)
 	c := client(t, env)
-	conn := clDialAs(t, env, vh, amqp.Table{"connection_name": "mqtop", "product": "mqtop", "platform": "Go"})
+	conn := clDialAs(t, env, vh, amqp.Table{"connection_name": "mqtop", "product": "mqtop", "platform": "Go", instance.Property: instance.ID})
 	clOpenChannels(t, conn, 3)
 	var name string
 	clWaitConnections(t, c, mgmt.ListQuery{Filter: clPortsFilter(conn)}, func(p mgmt.ListPage[mgmt.Connection]) string {
