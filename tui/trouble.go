@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -26,6 +27,13 @@ func (m *Model) noteRefusal(s SnapshotLoaded) {
 // refusal names who was refused by whom, never the password.
 func (m *Model) refusal() string {
 	c := m.deps.Context
+	var he *mgmt.HTTPError
+	if errors.As(m.lastErr, &he) && strings.HasPrefix(he.Reason, "Not management user") {
+		// The password was right: the user lacks a tag, and retrying cannot help.
+		return fmt.Sprintf("401: user %s logged in but has no management tag, which mqtop needs: ask an administrator for the "+
+			"monitoring tag (read everything) or management (its own vhosts), e.g. rabbitmqctl set_user_tags %s monitoring",
+			views.Clean(c.User), views.Clean(c.User))
+	}
 	if c.User == "" {
 		return "401: refused by " + views.Clean(c.Endpoint)
 	}

@@ -310,3 +310,19 @@ func TestQueueFooterNamesTheActions(t *testing.T) {
 		}
 	}
 }
+
+// A user that logs in but has no management tag is told which tag to ask
+// for, and polling stops as for a wrong password (retrying cannot help).
+func TestNoManagementTagNamesTheTag(t *testing.T) {
+	m := newTestModel(Context{Name: "dev", User: "ops", Endpoint: "http://rabbit:15672"})
+	m.Update(tea.WindowSizeMsg{Width: 160, Height: 30})
+	notTagged := fmt.Errorf("read overview: %w", &mgmt.HTTPError{Status: 401, Reason: "Not management user"})
+	m.Update(SnapshotLoaded{Seq: m.seq, At: time.Now(), OverviewErr: notTagged, NodesErr: notTagged, PageErr: notTagged})
+	out := strings.Join(strings.Fields(ansi.Strip(m.Render())), " ")
+	if !strings.Contains(out, "user ops logged in but has no management tag") || !strings.Contains(out, "set_user_tags ops monitoring") {
+		t.Fatalf("no word of the missing tag:\n%s", ansi.Strip(m.Render()))
+	}
+	if !m.refused {
+		t.Fatal("polling goes on against a refusal that retrying cannot lift")
+	}
+}
