@@ -318,7 +318,7 @@ contexts:
   b: {url: 'http://b', user: ub, password_file: b.pw}
   c: {url: 'http://c', user: uc, password_file: missing.pw}
 `)
-	writeFile(t, filepath.Join(dir, "b.pw"), "pb\n", 0o644)
+	writeFile(t, filepath.Join(dir, "b.pw"), "pb\n", 0o600)
 	cfg := h.mustLoad("--user", "override", "--read-only")
 	if cfg.Context.User != "override" {
 		t.Fatalf("start-up user %q", cfg.Context.User)
@@ -331,7 +331,7 @@ contexts:
 	if b.User != "ub" || b.Password != "pb" || !b.ReadOnly || b.URLs[0] != "http://b" {
 		t.Errorf("b = %#v pass=%q", b, b.Password)
 	}
-	if len(warns) != 1 || !strings.Contains(warns[0], "readable by group or others") {
+	if len(warns) != 0 {
 		t.Errorf("warnings %q", warns)
 	}
 	if a, _, _ := cfg.Switch("a"); a.User != "override" {
@@ -403,7 +403,7 @@ func TestPasswordFile(t *testing.T) {
 		{name: "one newline trimmed", body: "pw \n\n", mode: 0o600, want: "pw \n"},
 		{name: "crlf", body: "pw\r\n", mode: 0o600, want: "pw"},
 		{name: "no newline", body: "pw", mode: 0o600, want: "pw"},
-		{name: "world readable warns", body: "pw\n", mode: 0o644, want: "pw", warn: true},
+		{name: "world readable refused", body: "pw\n", mode: 0o644, err: "can be read by group or others (mode 0644); run chmod 600"},
 		{name: "empty", body: "\n", mode: 0o600, err: "is empty"},
 		{name: "missing", err: "no such file or directory"},
 	}
@@ -445,9 +445,8 @@ func TestPasswordWarnings(t *testing.T) {
 	if err := os.Chmod(h.configPath(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg = h.mustLoad()
-	if len(cfg.Warnings) != 1 || !strings.Contains(cfg.Warnings[0], "config file with passwords") {
-		t.Errorf("warnings %q", cfg.Warnings)
+	if _, err := h.load(); err == nil || !strings.Contains(err.Error(), "holds a password and can be read by group or others") {
+		t.Errorf("a config file with a password others can read: %v", err)
 	}
 }
 

@@ -85,7 +85,7 @@ var yamlTypeNames = strings.NewReplacer(
 // named it; unknown fields are errors, because a typo in read_only must not
 // silently leave a production cluster writable.
 func loadFile(path string, explicit bool, home string) (*fileConfig, error) {
-	b, err := os.ReadFile(path)
+	b, mode, err := readWithMode(path)
 	if errors.Is(err, fs.ErrNotExist) && !explicit {
 		return nil, nil
 	}
@@ -133,10 +133,34 @@ func loadFile(path string, explicit bool, home string) (*fileConfig, error) {
 		hasPassword = hasPassword || yc.Password != ""
 		fc.contexts = append(fc.contexts, namedLayer{name: name, source: SourceConfig, layer: l})
 	}
-	if hasPassword {
-		fc.warnings = permWarning(path, "config file with passwords")
+	// As ssh with a private key: a password others can read is refused. A
+	// file others can change is only warned about: they could point mqtop,
+	// and the password it sends, at another host.
+	switch {
+	case hasPassword && groupOrOthers(mode, 0o044):
+		return nil, fmt.Errorf("config file %s holds a password and can be read by group or others (mode %04o); run chmod 600 %s, or move the password to a password_file",
+			path, mode.Perm(), path)
+	case groupOrOthers(mode, 0o022):
+		fc.warnings = append(fc.warnings, fmt.Sprintf("config file %s can be changed by group or others (mode %04o), who could send your credentials to another host; run chmod go-w %s",
+			path, mode.Perm(), path))
 	}
 	return fc, nil
+}
+
+// readWithMode reads a file and returns the mode of the file it read (not
+// of what the path names by the time it is checked).
+func readWithMode(path string) ([]byte, fs.FileMode, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, 0, err
+	}
+	b, err := io.ReadAll(f)
+	return b, fi.Mode(), err
 }
 
 func (yc yamlContext) layer(dir, home string) (layer, error) {

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"runtime"
 	"strings"
 
 	"golang.org/x/term"
@@ -82,8 +83,12 @@ func redactAll(urls []string) []string {
 }
 
 // userinfoRE finds scheme://user:password@ anywhere in a text. The password
-// part is greedy up to the last @ before the path, as net/url reads it.
-var userinfoRE = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://[^\s/?#@:]*):([^\s/?#]*)@`)
+// part is greedy up to the last @ before a space: net/url would end it at
+// the first / ? or #, but a password pasted unescaped ("http://u:a/b@h",
+// which net/url reads as host u and port "a") is still a password, and
+// this redacts what people type, in error messages about it. A URL without
+// a password but with an @ in its path loses a little more than needed.
+var userinfoRE = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://[^\s/?#@:]*):(\S*)@`)
 
 // RedactURL replaces the password of every URL in s with "xxxxx", keeping
 // the user name. It works on bare URLs and on text that contains them.
@@ -156,30 +161,85 @@ func (c *Context) fillPassword(ask bool, prompt func(string) (string, error)) ([
 	return nil, nil
 }
 
+// maxPasswordFile bounds a password file: it holds one password, and
+// reading /dev/zero by mistake must not take all memory.
+const maxPasswordFile = 64 << 10
+
 // readPasswordFile trims one trailing newline, the one editors and echo add;
-// anything else is part of the password.
+// anything else is part of the password. As ssh does with a private key, it
+// refuses a file that group or others can read or change: on a shared jump
+// host they would have the password. It also refuses what is not a regular
+// file (a FIFO would block start-up, a device never end).
 func readPasswordFile(path string) (string, []string, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
+	fail := func(err error) (string, []string, error) {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
 		return "", nil, fmt.Errorf("read password file %s: %w", path, err)
 	}
+	if fi, err := os.Stat(path); err != nil {
+		return fail(err)
+	} else if !fi.Mode().IsRegular() {
+		return "", nil, fmt.Errorf("password file %s is not a regular file", path)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return fail(err)
+	}
+	defer f.Close()
+	fi, err := f.Stat() // the file opened, not what the path names now
+	if err != nil {
+		return fail(err)
+	}
+	if !fi.Mode().IsRegular() {
+		return "", nil, fmt.Errorf("password file %s is not a regular file", path)
+	}
+	if others := othersMay(fi.Mode()); others != "" {
+		return "", nil, fmt.Errorf("password file %s %s group or others (mode %04o); run chmod 600 %s",
+			path, others, fi.Mode().Perm(), path)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxPasswordFile+1))
+	if err != nil {
+		return fail(err)
+	}
+	if len(b) > maxPasswordFile {
+		return "", nil, fmt.Errorf("password file %s is larger than %d KiB: it should hold the password only", path, maxPasswordFile>>10)
+	}
 	p := strings.TrimSuffix(string(b), "\n")
 	p = strings.TrimSuffix(p, "\r")
 	if p == "" {
 		return "", nil, fmt.Errorf("password file %s is empty", path)
 	}
-	return p, permWarning(path, "password file"), nil
+	return p, nil, nil
 }
 
-// permWarning flags a secret-bearing file others can read. It warns rather
-// than refuses because secrets mounted by CI or Kubernetes are often 0644.
+// othersMay says what group or others may do with a file of this mode
+// ("can be read by", "can be changed by", "is open to": execute bits), or ""
+// when only its owner may. Windows has no such bits: nothing is said there.
+func othersMay(mode fs.FileMode) string {
+	switch {
+	case groupOrOthers(mode, 0o044):
+		return "can be read by"
+	case groupOrOthers(mode, 0o022):
+		return "can be changed by"
+	case groupOrOthers(mode, 0o011):
+		return "is open to"
+	}
+	return ""
+}
+
+// groupOrOthers reports whether mode gives group or others any of bits.
+func groupOrOthers(mode fs.FileMode, bits fs.FileMode) bool {
+	return runtime.GOOS != "windows" && mode.Perm()&bits != 0
+}
+
+// permWarning flags a secret-bearing file that others can read, where it is
+// someone else's file and refusing it would stop start-up for a file mqtop
+// only borrows (~/.rabbitmqadmin.conf).
 func permWarning(path, what string) []string {
 	fi, err := os.Stat(path)
-	if err != nil || fi.Mode().Perm()&0o044 == 0 {
+	if err != nil || !groupOrOthers(fi.Mode(), 0o044) {
 		return nil
 	}
 	return []string{fmt.Sprintf("%s %s is readable by group or others (mode %04o); chmod 600 it", what, path, fi.Mode().Perm())}
