@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -15,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/mqtop/mqtop/internal/testenv"
 	"github.com/mqtop/mqtop/mgmt"
@@ -28,8 +31,12 @@ import (
 // cannot be added without being proven refused here.
 
 // roMutations are the methods that change the broker, each with a call
-// aimed at what roFixture declared in vhost vh.
-func roMutations(vh string) map[string]func(ctx context.Context, c *mgmt.Client) error {
+// aimed at what roFixture made: in vhost f.vh, queue orders, topic
+// exchange shop bound to it with key k, policy ro-pol, a max-connections
+// limit; user f.user with permissions and topic permissions there; an
+// AMQP connection f.conn.
+func roMutations(f roFix) map[string]func(ctx context.Context, c *mgmt.Client) error {
+	vh, user := f.vh, f.user
 	b := mgmt.Binding{Source: "shop", Destination: "orders", DestinationType: "queue", RoutingKey: "k"}
 	b2 := b
 	b2.RoutingKey = "k2"
@@ -47,34 +54,37 @@ func roMutations(vh string) map[string]func(ctx context.Context, c *mgmt.Client)
 			_, err := c.Rebind(ctx, vh, b, b2)
 			return err
 		},
+		// Administration.
 		"AddUser": func(ctx context.Context, c *mgmt.Client) error {
-			return c.AddUser(ctx, mgmt.UserDecl{Name: "ro-new-user", Password: "ro-secret", Tags: []string{"management"}})
+			return c.AddUser(ctx, mgmt.UserDecl{Name: user + "-new", Password: "Ro-New-Pw-1", Tags: []string{"management"}})
 		},
-		"DeleteUser":  func(ctx context.Context, c *mgmt.Client) error { return c.DeleteUser(ctx, "guest", true) },
-		"SetUserTags": func(ctx context.Context, c *mgmt.Client) error { return c.SetUserTags(ctx, "guest", nil) },
-		"SetPassword": func(ctx context.Context, c *mgmt.Client) error { return c.SetPassword(ctx, "guest", "ro-other") },
+		"DeleteUser": func(ctx context.Context, c *mgmt.Client) error { return c.DeleteUser(ctx, user, true) },
+		"SetUserTags": func(ctx context.Context, c *mgmt.Client) error {
+			return c.SetUserTags(ctx, user, []string{"administrator"})
+		},
+		"SetPassword": func(ctx context.Context, c *mgmt.Client) error { return c.SetPassword(ctx, user, "Ro-Changed-Pw-2") },
 		"SetPermissions": func(ctx context.Context, c *mgmt.Client) error {
-			return c.SetPermissions(ctx, vh, "guest", mgmt.Permission{Configure: "", Write: "", Read: ""})
+			return c.SetPermissions(ctx, vh, user, mgmt.Permission{Configure: "", Write: "", Read: ".*"})
 		},
-		"ClearPermissions": func(ctx context.Context, c *mgmt.Client) error { return c.ClearPermissions(ctx, vh, "guest") },
+		"ClearPermissions": func(ctx context.Context, c *mgmt.Client) error { return c.ClearPermissions(ctx, vh, user) },
 		"SetTopicPermissions": func(ctx context.Context, c *mgmt.Client) error {
-			return c.SetTopicPermissions(ctx, vh, "guest", mgmt.TopicPermission{Exchange: "shop", Write: "", Read: ""})
+			return c.SetTopicPermissions(ctx, vh, user, mgmt.TopicPermission{Exchange: "amq.topic", Write: "^x$", Read: "^x$"})
 		},
 		"ClearTopicPermissions": func(ctx context.Context, c *mgmt.Client) error {
-			return c.ClearTopicPermissions(ctx, vh, "guest", "")
+			return c.ClearTopicPermissions(ctx, vh, user, "amq.topic")
 		},
 		"AddVHost": func(ctx context.Context, c *mgmt.Client) error {
-			return c.AddVHost(ctx, mgmt.VHostDecl{Name: "ro-new-vhost"})
+			return c.AddVHost(ctx, mgmt.VHostDecl{Name: vh + "-new"})
 		},
 		"DeleteVHost":     func(ctx context.Context, c *mgmt.Client) error { return c.DeleteVHost(ctx, vh) },
-		"SetVHostLimit":   func(ctx context.Context, c *mgmt.Client) error { return c.SetVHostLimit(ctx, vh, "max-queues", 0) },
-		"ClearVHostLimit": func(ctx context.Context, c *mgmt.Client) error { return c.ClearVHostLimit(ctx, vh, "max-queues") },
+		"SetVHostLimit":   func(ctx context.Context, c *mgmt.Client) error { return c.SetVHostLimit(ctx, vh, "max-queues", 5) },
+		"ClearVHostLimit": func(ctx context.Context, c *mgmt.Client) error { return c.ClearVHostLimit(ctx, vh, "max-connections") },
 		"PutPolicy": func(ctx context.Context, c *mgmt.Client) error {
-			return c.PutPolicy(ctx, mgmt.PolicyDecl{VHost: vh, Name: "ro-policy", Pattern: ".*", ApplyTo: "queues",
+			return c.PutPolicy(ctx, mgmt.PolicyDecl{VHost: vh, Name: "ro-new-pol", Pattern: "^orders$", ApplyTo: "queues",
 				Definition: map[string]any{"max-length": 1}})
 		},
-		"DeletePolicy":    func(ctx context.Context, c *mgmt.Client) error { return c.DeletePolicy(ctx, vh, "ro-policy", false) },
-		"CloseConnection": func(ctx context.Context, c *mgmt.Client) error { return c.CloseConnection(ctx, "ro-any -> conn", "ro") },
+		"DeletePolicy":    func(ctx context.Context, c *mgmt.Client) error { return c.DeletePolicy(ctx, vh, "ro-pol", false) },
+		"CloseConnection": func(ctx context.Context, c *mgmt.Client) error { return c.CloseConnection(ctx, f.connName, "") },
 	}
 }
 
@@ -90,7 +100,7 @@ var roReaders = []string{
 }
 
 func TestReadOnlyEveryMethodClassified(t *testing.T) {
-	mutations := roMutations("/")
+	mutations := roMutations(roFix{vh: "/"})
 	typ := reflect.TypeOf(&mgmt.Client{})
 	have := map[string]bool{}
 	for i := range typ.NumMethod() {
@@ -161,28 +171,59 @@ func (r *recorder) changes() []string {
 	return out
 }
 
+// roFix is what roFixture made.
+type roFix struct {
+	vh, user, connName string
+	conn               *amqp.Connection
+}
+
 // roFixture declares queue orders, topic exchange shop and a binding shop
-// -> orders with key k in a fresh vhost.
-func roFixture(t *testing.T, env testenv.Env) string {
+// -> orders with key k in a fresh vhost, a policy ro-pol and a
+// max-connections limit there; a user with permissions and topic
+// permissions on it; and opens an AMQP connection.
+func roFixture(t *testing.T, env testenv.Env) roFix {
+	t.Helper()
 	vh := testenv.VHost(t)
 	testenv.DeclareQueue(t, env, vh, "orders", nil)
 	putExchange(t, env, vh, "shop", "topic", nil)
 	putBinding(t, env, vh, "shop", "q", "orders", "k", nil)
-	return vh
+	putPolicy(t, env, vh, "policies", "ro-pol", "^orders$", "queues", 0, map[string]any{"max-length": 100})
+	testenv.MustAPI(t, env, http.MethodPut, "vhost-limits/"+url.PathEscape(vh)+"/max-connections", map[string]any{"value": 10})
+	user := "ro-user-" + acRandomSuffix(t)
+	testenv.MustAPI(t, env, http.MethodPut, "users/"+url.PathEscape(user), map[string]any{"password": "Ro-Pw-0", "tags": "monitoring"})
+	t.Cleanup(func() { testenv.API(t, env, http.MethodDelete, "users/"+url.PathEscape(user), nil) })
+	testenv.MustAPI(t, env, http.MethodPut, "permissions/"+url.PathEscape(vh)+"/"+url.PathEscape(user),
+		map[string]string{"configure": ".*", "write": ".*", "read": ".*"})
+	testenv.MustAPI(t, env, http.MethodPut, "topic-permissions/"+url.PathEscape(vh)+"/"+url.PathEscape(user),
+		map[string]string{"exchange": "amq.topic", "write": ".*", "read": ".*"})
+	conn := testenv.Dial(t, env, vh)
+	return roFix{vh: vh, user: user, conn: conn, connName: conn.LocalAddr().String() + " -> " + conn.RemoteAddr().String()}
 }
 
-// vhostDefinitions is the vhost's topology as the broker exports it.
-func vhostDefinitions(t *testing.T, env testenv.Env, vh string) string {
+// brokerState is what roMutations could change, as the broker reports it:
+// the vhost's definitions, the user, its permissions, the vhost's limits,
+// and whether the objects the calls would create exist.
+func brokerState(t *testing.T, env testenv.Env, f roFix) string {
 	t.Helper()
 	var defs map[string]any
-	testenv.GetJSON(t, env, "definitions/"+url.PathEscape(vh), &defs)
+	testenv.GetJSON(t, env, "definitions/"+url.PathEscape(f.vh), &defs)
 	delete(defs, "rabbit_version")
 	delete(defs, "rabbitmq_version")
 	b, err := json.Marshal(defs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return string(b)
+	out := []string{string(b)}
+	for _, path := range []string{
+		"users/" + url.PathEscape(f.user), "users/" + url.PathEscape(f.user+"-new"),
+		"permissions/" + url.PathEscape(f.vh) + "/" + url.PathEscape(f.user),
+		"topic-permissions/" + url.PathEscape(f.vh) + "/" + url.PathEscape(f.user),
+		"vhost-limits/" + url.PathEscape(f.vh), "vhosts/" + url.PathEscape(f.vh+"-new"),
+	} {
+		code, body := testenv.API(t, env, http.MethodGet, path, nil)
+		out = append(out, fmt.Sprintf("%s: %d %s", path, code, body))
+	}
+	return strings.Join(out, "\n")
 }
 
 // TestReadOnlyRefusesEveryMutation: each mutation, aimed at real objects,
@@ -190,8 +231,8 @@ func vhostDefinitions(t *testing.T, env testenv.Env, vh string) string {
 // broker, and the vhost's definitions are as they were.
 func TestReadOnlyRefusesEveryMutation(t *testing.T) {
 	env := testenv.Broker(t)
-	vh := roFixture(t, env)
-	before := vhostDefinitions(t, env, vh)
+	f := roFixture(t, env)
+	before := brokerState(t, env, f)
 	var rec recorder
 	proxied := rec.start(t, env.MgmtURL)
 	c := client(t, env, func(o *mgmt.Options) { o.URLs, o.ReadOnly = []string{proxied}, true })
@@ -200,7 +241,7 @@ func TestReadOnlyRefusesEveryMutation(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	for name, call := range roMutations(vh) {
+	for name, call := range roMutations(f) {
 		if err := call(ctx, c); !errors.Is(err, mgmt.ErrReadOnly) {
 			t.Errorf("%s in read-only mode: %v, want ErrReadOnly", name, err)
 		}
@@ -208,19 +249,41 @@ func TestReadOnlyRefusesEveryMutation(t *testing.T) {
 	if ch := rec.changes(); len(ch) > 0 {
 		t.Errorf("read-only client sent %q", ch)
 	}
-	if after := vhostDefinitions(t, env, vh); after != before {
-		t.Errorf("the vhost changed under a read-only client:\nbefore %s\nafter  %s", before, after)
+	if after := brokerState(t, env, f); after != before {
+		t.Errorf("the broker changed under a read-only client:\nbefore %s\nafter  %s", before, after)
 	}
-	// The same calls on a writable client do change it: the calls above
-	// were aimed at something real.
+	if f.conn.IsClosed() {
+		t.Error("a read-only client closed a connection")
+	}
+	// On a writable client each call, on a fixture of its own, changes what
+	// brokerState shows (or closes the connection, or deletes the vhost):
+	// the calls above were aimed at something real.
 	w := client(t, env)
-	for _, name := range []string{"DeclareQueue", "DeleteExchange"} {
-		if err := roMutations(vh)[name](ctx, w); err != nil {
-			t.Fatalf("%s on a writable client: %v", name, err)
+	for _, name := range slices.Sorted(maps.Keys(roMutations(f))) {
+		g := roFixture(t, env)
+		if name == "CloseConnection" { // the API lists it after a statistics interval
+			testenv.WaitFor(t, 30*time.Second, func() (bool, string) {
+				code, _ := testenv.API(t, env, http.MethodGet, "connections/"+url.PathEscape(g.connName), nil)
+				return code == http.StatusOK, "the connection listed"
+			})
 		}
-	}
-	if after := vhostDefinitions(t, env, vh); after == before {
-		t.Fatal("the writable client's calls changed nothing: the read-only calls proved nothing")
+		st := brokerState(t, env, g)
+		if err := roMutations(g)[name](ctx, w); err != nil {
+			t.Errorf("%s on a writable client: %v", name, err)
+			continue
+		}
+		switch name {
+		case "CloseConnection":
+			testenv.WaitFor(t, 10*time.Second, func() (bool, string) { return g.conn.IsClosed(), "the connection closed" })
+		case "DeleteVHost":
+			if code, _ := testenv.API(t, env, http.MethodGet, "vhosts/"+url.PathEscape(g.vh), nil); code != http.StatusNotFound {
+				t.Errorf("DeleteVHost on a writable client: the vhost is still there (%d)", code)
+			}
+		default:
+			if brokerState(t, env, g) == st {
+				t.Errorf("%s on a writable client changed nothing that the read-only check looks at", name)
+			}
+		}
 	}
 }
 
@@ -231,8 +294,9 @@ func TestReadOnlyRefusesEveryMutation(t *testing.T) {
 // read-only fails here even before anyone lists it.
 func TestReadOnlyNoMethodSendsAChange(t *testing.T) {
 	env := testenv.Broker(t)
-	vh := roFixture(t, env)
-	before := vhostDefinitions(t, env, vh)
+	f := roFixture(t, env)
+	vh := f.vh
+	before := brokerState(t, env, f)
 	var rec recorder
 	proxied := rec.start(t, env.MgmtURL)
 	c := client(t, env, func(o *mgmt.Options) { o.URLs, o.ReadOnly = []string{proxied}, true })
@@ -244,8 +308,8 @@ func TestReadOnlyNoMethodSendsAChange(t *testing.T) {
 		}
 	})
 	c.Close()
-	if after := vhostDefinitions(t, env, vh); after != before {
-		t.Errorf("the vhost changed under a read-only client:\nbefore %s\nafter  %s", before, after)
+	if after := brokerState(t, env, f); after != before {
+		t.Errorf("the broker changed under a read-only client:\nbefore %s\nafter  %s", before, after)
 	}
 	if rec.count() == 0 {
 		t.Fatal("no request went through the proxy: the test proved nothing")
