@@ -43,9 +43,6 @@ func FuzzParseHeaders(f *testing.F) {
 			why = badTypes(m)
 		}
 		if why != "" {
-			if bug := knownHeaderBug(why); bug != "" {
-				t.Skip(bug)
-			}
 			t.Fatalf("ParseHeaders(%q) accepted %v: %s", s, m, why)
 		}
 		// The JSON form of what was accepted reads back the same.
@@ -96,26 +93,6 @@ func badNames(v any) string {
 				return why
 			}
 		}
-	}
-	return ""
-}
-
-// knownHeaderBug names the open bug behind why, for the skip; "" when why
-// is new. Found by this fuzzer (issue 15), fixed in headers.go by checking
-// every name in checkNames (and the line form's key before storing it):
-// empty (a JSON object's "" key) and not valid UTF-8 (the line form keeps
-// bytes as typed) are refused like over-long names; and by refusing in
-// numbers a json.Number whose Float64 fails (out of range) instead of
-// keeping the ±Inf it returns. Delete this function when headers.go
-// refuses them.
-func knownHeaderBug(why string) string {
-	switch {
-	case why == "an empty name":
-		return "known bug (issue 15): ParseHeaders accepts an empty header name in JSON"
-	case strings.HasSuffix(why, "is not valid UTF-8"):
-		return "known bug (issue 15): ParseHeaders accepts a header name that is not valid UTF-8"
-	case strings.HasPrefix(why, "non-finite number"):
-		return "known bug (issue 15): ParseHeaders reads a JSON number out of float64's range (1e400) as ±Inf"
 	}
 	return ""
 }

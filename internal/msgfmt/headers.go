@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/rabbitmq/amqp091-go"
@@ -144,7 +145,10 @@ func ParseHeaders(s string) (map[string]any, error) {
 	}
 	if t[0] == '{' || t[0] == '[' {
 		v, err := decodeJSON(s)
+		var re rangeError
 		switch {
+		case errors.As(err, &re) && t[0] == '{':
+			return nil, fmt.Errorf("headers: %s", err)
 		case err != nil && t[0] == '{':
 			return nil, fmt.Errorf("headers: invalid JSON: %s", safe.Text(err.Error()))
 		case err == nil && t[0] == '[':
@@ -177,7 +181,10 @@ func ParseHeaders(s string) (map[string]any, error) {
 		}
 		v = strings.TrimSpace(v)
 		if k == "" {
-			return nil, fmt.Errorf("line %d: empty header name", n)
+			return nil, fmt.Errorf("line %d: header name is empty", n)
+		}
+		if !utf8.ValidString(k) {
+			return nil, fmt.Errorf("line %d: header name %s is not valid UTF-8", n, quoted(k))
 		}
 		if _, dup := out[k]; dup {
 			return nil, fmt.Errorf("line %d: header %s given twice", n, quoted(k))
@@ -185,6 +192,10 @@ func ParseHeaders(s string) (map[string]any, error) {
 		if !typed {
 			out[k] = v
 		} else if out[k], err = decodeJSON(v); err != nil {
+			var re rangeError
+			if errors.As(err, &re) {
+				return nil, fmt.Errorf("line %d: header %s: %s", n, quoted(k), err)
+			}
 			return nil, fmt.Errorf("line %d: header %s: %s after := is not JSON: %s", n, quoted(k), quoted(v), safe.Text(err.Error()))
 		}
 		if err := checkNames(map[string]any{k: out[k]}, fmt.Sprintf("line %d: ", n)); err != nil {
@@ -197,13 +208,18 @@ func ParseHeaders(s string) (map[string]any, error) {
 	return out, nil
 }
 
-// checkNames refuses header and nested table names longer than an AMQP
-// short string.
+// checkNames refuses header and nested table names AMQP cannot carry:
+// empty, not valid UTF-8 or longer than a short string.
 func checkNames(v any, prefix string) error {
 	switch x := v.(type) {
 	case map[string]any:
 		for k, e := range x {
-			if len(k) > maxShortStr {
+			switch {
+			case k == "":
+				return fmt.Errorf("%sheader name is empty", prefix)
+			case !utf8.ValidString(k):
+				return fmt.Errorf("%sheader name %s is not valid UTF-8", prefix, quoted(k))
+			case len(k) > maxShortStr:
 				return fmt.Errorf("%sheader name %s… is %d bytes; AMQP allows at most %d", prefix, quoted(k[:20]), len(k), maxShortStr)
 			}
 			if err := checkNames(e, prefix); err != nil {
@@ -241,26 +257,45 @@ func decodeJSON(s string) (any, error) {
 		off := len(s) - len(strings.TrimLeft(rest, " \t\r\n")) + 1 // 1-based, as SyntaxError.Offset
 		return nil, fmt.Errorf("unexpected text after the JSON value (at byte %d)", off)
 	}
-	return numbers(v), nil
+	return numbers(v)
 }
 
-// numbers replaces json.Number in v by int64 or float64, in place.
-func numbers(v any) any {
+// rangeError is a JSON number out of float64's range: valid JSON, not a
+// value a header can carry.
+type rangeError string
+
+func (e rangeError) Error() string { return fmt.Sprintf("number %s is out of range", string(e)) }
+
+// numbers replaces json.Number in v by int64 or float64, in place; a number
+// out of float64's range (1e400) is an error, not ±Inf.
+func numbers(v any) (any, error) {
+	var err error
 	switch x := v.(type) {
 	case json.Number:
 		if i, err := x.Int64(); err == nil {
-			return i
+			return i, nil
 		}
-		f, _ := x.Float64()
-		return f
+		f, err := x.Float64()
+		if err != nil {
+			s := string(x)
+			if len(s) > 40 {
+				s = s[:40] + "…"
+			}
+			return nil, rangeError(s)
+		}
+		return f, nil
 	case map[string]any:
 		for k, e := range x {
-			x[k] = numbers(e)
+			if x[k], err = numbers(e); err != nil {
+				return nil, err
+			}
 		}
 	case []any:
 		for i, e := range x {
-			x[i] = numbers(e)
+			if x[i], err = numbers(e); err != nil {
+				return nil, err
+			}
 		}
 	}
-	return v
+	return v, nil
 }

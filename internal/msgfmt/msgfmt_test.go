@@ -276,8 +276,15 @@ func TestParseHeaders(t *testing.T) {
 
 	for _, c := range []struct{ in, want string }{
 		{"a=1\nnonsense", `line 2: "nonsense" is not key=value`},
-		{"=1", "line 1: empty header name"},
-		{"a=1\n\n  := 5", "line 3: empty header name"},
+		{"=1", "line 1: header name is empty"},
+		{"a=1\n\n  := 5", "line 3: header name is empty"},
+		{`{"":1}`, "headers: header name is empty"},
+		{`{"a":{"b":[{"":1}]}}`, "headers: header name is empty"},
+		{"\xff=1", `line 1: header name "\xff" is not valid UTF-8`},
+		{"ok=1\nk\xc3(: x", `line 2: header name "k\xc3(" is not valid UTF-8`},
+		{"k:=1e400", `line 1: header "k": number 1e400 is out of range`},
+		{"k:=-1e400", `line 1: header "k": number -1e400 is out of range`},
+		{`{"a":[1, {"b":1e400}]}`, "headers: number 1e400 is out of range"},
 		{"a=1\nb=2\n# c\na: 3", `line 4: header "a" given twice`},
 		{"n:=notjson", `line 1: header "n": "notjson" after := is not JSON: invalid character 'o' in literal null (expecting 'u') (at byte 2)`},
 		{"n:=[1", `line 1: header "n": "[1" after := is not JSON: unexpected end of JSON input (after byte 2)`},
