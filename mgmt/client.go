@@ -261,6 +261,8 @@ func (e *HTTPError) Error() string {
 		switch r := strings.TrimSpace(e.Reason); {
 		case r == "" || strings.EqualFold(r, "Login failed"):
 			return "401 unauthorized: wrong user or password, or the user lacks the management tag"
+		case MissingTag(e) != "":
+			return "401 unauthorized: this needs the " + MissingTag(e) + " tag, which the user lacks (" + r + ")"
 		case strings.HasPrefix(r, "Not "):
 			return "401 unauthorized: the user's tags do not allow this (" + r + ")"
 		default:
@@ -305,16 +307,48 @@ func decodeHTTPError(resp *http.Response) error {
 	return &HTTPError{Status: resp.StatusCode, Reason: reason}
 }
 
-// RedactURL removes any password from a URL string.
+// RedactURL removes any password from a URL string, also from one net/url
+// cannot parse (its scheme://user:pass@ part found by hand).
 func RedactURL(s string) string {
 	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
+	if err != nil {
+		return redactUserinfo(s)
+	}
+	if u.User == nil {
 		return s
 	}
-	if _, ok := u.User.Password(); ok {
+	if pw, ok := u.User.Password(); ok {
+		if pw == "xxxxx" {
+			return s // already redacted: unchanged, as the text above gives it
+		}
 		u.User = url.UserPassword(u.User.Username(), "xxxxx")
 	}
 	return u.String()
+}
+
+// redactUserinfo replaces the password in scheme://user:pass@host... as
+// net/url would split it (the authority ends at the first / ? or #, the
+// userinfo at its last @, the user name at the first :), without parsing
+// the rest.
+func redactUserinfo(s string) string {
+	i := strings.Index(s, "://")
+	if i < 0 {
+		return s
+	}
+	start := i + len("://")
+	auth := s[start:]
+	if j := strings.IndexAny(auth, "/?#"); j >= 0 {
+		auth = auth[:j]
+	}
+	at := strings.LastIndex(auth, "@")
+	if at < 0 {
+		return s
+	}
+	colon := strings.Index(auth[:at], ":")
+	if colon < 0 {
+		return s
+	}
+	return s[:start+colon+1] + "xxxxx" + s[start+at:]
 }
 
 func redactErr(err error) error {
