@@ -377,6 +377,51 @@ func TestURLUserinfoMoved(t *testing.T) {
 	}
 }
 
+// TestURLListCommas: --url is repeatable and comma-separated, but a comma
+// inside a URL (its path, its password) is no separator: a list splits
+// only where the next part starts with http:// or https://.
+func TestURLListCommas(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want []string
+	}{
+		{"http://a:15672", []string{"http://a:15672"}},
+		{"http://a:15672,https://b:15671", []string{"http://a:15672", "https://b:15671"}},
+		{"http://a, HTTPS://b ,", []string{"http://a", "HTTPS://b"}},
+		{"http://u:p,w@a,http://b/x,y", []string{"http://u:p,w@a", "http://b/x,y"}},
+		{",http://a,,http://b", []string{"http://a", "http://b"}},
+		{"http://a/,", []string{"http://a/"}},
+		{"", nil},
+	} {
+		if got := SplitURLs(c.in); !slices.Equal(got, c.want) {
+			t.Errorf("SplitURLs(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+
+	h := newHarness(t)
+	cfg := h.mustLoad("--url", "http://bob:pa,ss@a:15672/,http://b:15672", "--url=https://c:15671")
+	c := cfg.Context
+	if !slices.Equal(c.URLs, []string{"http://a:15672", "http://b:15672", "https://c:15671"}) || c.User != "bob" || c.Password != "pa,ss" {
+		t.Errorf("--url with a comma in the password: got %q %q %q", c.URLs, c.User, c.Password)
+	}
+	h.env["MQTOP_URL"] = "http://amy:se,cret@env:15672,https://env2:15671"
+	c = h.mustLoad().Context
+	if !slices.Equal(c.URLs, []string{"http://env:15672", "https://env2:15671"}) || c.Password != "se,cret" {
+		t.Errorf("MQTOP_URL with a comma in the password: got %q %q", c.URLs, c.Password)
+	}
+}
+
+// TestFlagErrorRedacted: pflag's own errors quote the argument; a URL's
+// password in one is replaced.
+func TestFlagErrorRedacted(t *testing.T) {
+	for _, args := range [][]string{{"--http://u:hunter2@h"}, {"--url=http://u:hunter2@h", "--refresh"}, {"--read-only=http://u:hunter2@h"}} {
+		_, err := newHarness(t).load(args...)
+		if err == nil || strings.Contains(err.Error(), "hunter2") || !strings.Contains(err.Error(), "see mqtop --help") {
+			t.Errorf("%q: error %v", args, err)
+		}
+	}
+}
+
 func TestAskPassword(t *testing.T) {
 	h := newHarness(t)
 	h.env["MQTOP_PASSWORD"] = "from-env"

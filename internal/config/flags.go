@@ -30,7 +30,7 @@ func newFlagSet(f *flagValues) *pflag.FlagSet {
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
 	fs.SortFlags = false
-	fs.StringSliceVar(&f.urls, "url", nil, "management `URL`; repeat or comma-separate for failover (default http://localhost:15672)")
+	fs.Var((*urlList)(&f.urls), "url", "management `URL`; repeat or comma-separate for failover (default http://localhost:15672)")
 	fs.StringVar(&f.amqpURL, "amqp-url", "", "AMQP `URL` (default: the broker's own AMQP listener, on the management host)")
 	fs.StringVar(&f.promURL, "prometheus-url", "", "Prometheus `URL` (default: the broker's own Prometheus listener, on the management host)")
 	fs.BoolVar(&f.noProm, "no-prometheus", false, "do not use the Prometheus endpoint")
@@ -70,13 +70,53 @@ func parseFlags(args []string) (*flagValues, error) {
 			f.help = true
 			return f, nil
 		}
-		return nil, fmt.Errorf("%v (see mqtop --help)", err)
+		// pflag's error quotes the argument as given, which may be a URL
+		// with its password (or a mistyped flag holding one).
+		return nil, fmt.Errorf("%s (see mqtop --help)", RedactURL(err.Error()))
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q (see mqtop --help)", fs.Arg(0))
 	}
 	fs.Visit(func(fl *pflag.Flag) { f.changed[fl.Name] = true })
 	return f, nil
+}
+
+// urlList is --url: repeatable, and each value a comma-separated list split
+// by SplitURLs, so a comma inside a URL (a path, a password) stays in it.
+type urlList []string
+
+func (u *urlList) Set(v string) error { *u = append(*u, SplitURLs(v)...); return nil }
+func (u *urlList) String() string     { return RedactURL(strings.Join(*u, ",")) }
+func (u *urlList) Type() string       { return "strings" }
+
+// SplitURLs splits a comma-separated list of management URLs only where
+// the part after the comma starts with http:// or https:// (spaces before
+// it allowed), so "http://u:a,b@h1,https://h2/x,y" is two URLs. Parts are
+// trimmed of spaces and stray commas (",,", a trailing one); empty parts
+// are dropped.
+func SplitURLs(v string) []string {
+	var out []string
+	start := 0
+	for i := 0; i < len(v); i++ {
+		if v[i] != ',' {
+			continue
+		}
+		next := strings.TrimLeft(v[i+1:], " \t")
+		if hasPrefixFold(next, "http://") || hasPrefixFold(next, "https://") {
+			if p := strings.Trim(v[start:i], ", \t"); p != "" {
+				out = append(out, p)
+			}
+			start = i + 1
+		}
+	}
+	if p := strings.Trim(v[start:], ", \t"); p != "" {
+		out = append(out, p)
+	}
+	return out
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
 // expandPaths handles "~/" that the shell leaves alone in --flag=~/x.
@@ -119,7 +159,7 @@ func envLayer(getenv func(string) string, home string) (layer, error) {
 	}
 	var urls []string
 	if v := getenv("MQTOP_URL"); v != "" {
-		urls = strings.Split(v, ",")
+		urls = SplitURLs(v)
 	}
 	err := l.setURLs(urls, "MQTOP_URL")
 	if err == nil {

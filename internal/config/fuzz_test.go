@@ -130,13 +130,6 @@ func FuzzLoadURL(f *testing.F) {
 				return fmt.Sprintf("%q %q %q %q %s", cfg.Warnings, c.URLs, c.AMQPURL, c.PrometheusURL, renderings(c))
 			}
 			if leaks(said, pass) {
-				if strings.HasPrefix(said(pass), `error: invalid argument "`) {
-					// Known bug (issue 15): parseFlags (flags.go) returns
-					// pflag's error, which quotes the argument as given;
-					// fixed by passing it through RedactURL there. Delete
-					// this skip then.
-					t.Skip("known bug: pflag's error quotes --url with its password")
-				}
 				t.Fatalf("%s %q: the password shows in what Load says: %s", how, s, said(pass))
 			}
 		}
