@@ -133,7 +133,7 @@ func TestUsersPermissionsAndTopicPermissions(t *testing.T) {
 	_, err = mon.Users(ctx, mgmt.ListQuery{})
 	var he *mgmt.HTTPError
 	if mgmt.StatusOf(err) != 401 || !strings.HasPrefix(err.Error(), "list users: 401") || !errors.As(err, &he) ||
-		!strings.Contains(he.Reason, "administrator") || !strings.Contains(err.Error(), "the user's tags do not allow this (Not administrator user)") {
+		!strings.Contains(he.Reason, "administrator") || !strings.Contains(err.Error(), "this needs the administrator tag, which the user lacks (Not administrator user)") {
 		t.Fatalf("monitoring user: %v", err)
 	}
 }

@@ -84,6 +84,14 @@ func ListenerURL(mgmtEndpoint string, id Identity, kind string) (string, error) 
 	if secure {
 		slices.Reverse(prefer)
 	}
+	if len(id.Listeners) == 0 {
+		// The broker shows listeners to monitoring users and administrators
+		// only (3.10.8: a management or policymaker user's overview has no
+		// listeners and no node). Take the protocol's default port on the
+		// management host: the endpoint still has to prove it is this
+		// cluster (AMQP by its cluster_name, Prometheus by its identity).
+		return scheme[prefer[0]] + "://" + net.JoinHostPort(u.Hostname(), strconv.Itoa(defaultPorts[prefer[0]])), nil
+	}
 	mine := make([]Listener, 0, len(id.Listeners))
 	for _, l := range id.Listeners {
 		if l.Node == id.Node {
@@ -106,6 +114,10 @@ func ListenerURL(mgmtEndpoint string, id Identity, kind string) (string, error) 
 	}
 	return "", fmt.Errorf("node %s lists no %s listener%s; set the %s URL explicitly", id.Node, kind, hint, kind)
 }
+
+// defaultPorts are RabbitMQ's default listener ports, for users the broker
+// shows no listeners to.
+var defaultPorts = map[string]int{"amqp": 5672, "amqp/ssl": 5671, "http/prometheus": 15692, "https/prometheus": 15691}
 
 // WrongBroker is the refusal of an endpoint that proved to belong to
 // another cluster than the management API's.
@@ -134,7 +146,9 @@ func (e *WrongBroker) Error() string {
 // management API's identity. A derived endpoint must be the very node that
 // answered the management API; a configured one any node of its cluster.
 func checkIdentity(kind, endpoint string, got promIdentity, want Identity, derived bool) error {
-	wrong := got.Cluster != want.Cluster || (derived && got.Node != want.Node)
+	// want.Node is empty when the broker does not tell this user which node
+	// answered (management and policymaker users): the cluster must match.
+	wrong := got.Cluster != want.Cluster || (derived && want.Node != "" && got.Node != want.Node)
 	if got.Cluster == "" {
 		// An endpoint that says nothing about itself cannot be trusted either.
 		wrong = true

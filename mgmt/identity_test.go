@@ -34,8 +34,17 @@ func TestListenerURL(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "rabbitmq_prometheus") || !strings.Contains(err.Error(), "rabbit@a") {
 		t.Errorf("no Prometheus listener: %v", err)
 	}
-	if _, err := ListenerURL("http://h:15672", Identity{Node: "rabbit@a"}, KindAMQP); err == nil {
-		t.Error("no listeners at all: no error")
+	// A management user sees no listeners: the default ports on the
+	// management host, which must still prove their cluster when dialled.
+	for _, c := range []struct{ mgmt, kind, want string }{
+		{"http://h:15672", KindAMQP, "amqp://h:5672"},
+		{"https://h:15671", KindAMQP, "amqps://h:5671"},
+		{"http://h:15672", KindPrometheus, "http://h:15692"},
+		{"https://h:15671", KindPrometheus, "https://h:15691"},
+	} {
+		if got, err := ListenerURL(c.mgmt, Identity{}, c.kind); err != nil || got != c.want {
+			t.Errorf("no listeners shown: ListenerURL(%s, %s) = %q, %v; want %q", c.mgmt, c.kind, got, err, c.want)
+		}
 	}
 }
 
@@ -43,6 +52,15 @@ func TestCheckIdentity(t *testing.T) {
 	want := Identity{Cluster: "A", Node: "a@h", Endpoint: "http://h:45672"}
 	if err := checkIdentity(KindPrometheus, "http://h:45692", promIdentity{Cluster: "A", Node: "a@h"}, want, true); err != nil {
 		t.Fatalf("same node: %v", err)
+	}
+	// Derived for a user the broker does not tell which node answered: the
+	// cluster decides.
+	anon := Identity{Cluster: "A", Endpoint: "http://h:15672"}
+	if err := checkIdentity(KindPrometheus, "http://h:15692", promIdentity{Cluster: "A", Node: "a@h"}, anon, true); err != nil {
+		t.Fatalf("node not known, same cluster: %v", err)
+	}
+	if err := checkIdentity(KindPrometheus, "http://h:15692", promIdentity{Cluster: "B", Node: "b@h"}, anon, true); err == nil {
+		t.Fatal("node not known, another cluster: accepted")
 	}
 	// A configured endpoint may be another node of the same cluster.
 	if err := checkIdentity(KindPrometheus, "http://h2:15692", promIdentity{Cluster: "A", Node: "a2@h"}, want, false); err != nil {

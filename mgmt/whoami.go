@@ -3,6 +3,7 @@ package mgmt
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -252,4 +253,23 @@ func tagName(action string) string {
 		return "administrator"
 	}
 	return action
+}
+
+// MissingTag names the tag whose lack made the broker refuse err (401 "Not
+// administrator user", "Not monitoring user", ...), or "" when err is not
+// such a refusal: a failed login, a network error, anything else.
+func MissingTag(err error) string {
+	var he *HTTPError
+	if !errors.As(err, &he) || he.Status != 401 {
+		return ""
+	}
+	r := strings.TrimSpace(he.Reason)
+	if !strings.HasPrefix(r, "Not ") || !strings.HasSuffix(r, " user") {
+		return ""
+	}
+	tag := strings.TrimSuffix(strings.TrimPrefix(r, "Not "), " user")
+	if tag == "" || strings.ContainsAny(tag, " \t") {
+		return ""
+	}
+	return tag
 }

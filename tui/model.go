@@ -77,6 +77,10 @@ type Model struct {
 	lastGood, lastAt time.Time
 	lastErr          error
 	everGood         bool
+	// me is who mqtop is logged in as, once the broker said (access.go);
+	// meToken is the whoami being read.
+	me      *mgmt.Me
+	meToken *int
 	// refused is the management API's 401 to the overview: polling stops
 	// (the same password would be refused again) until ctrl+r or r.
 	refused bool
@@ -191,6 +195,10 @@ func (m *Model) scheduleTick() tea.Cmd {
 // data to whichever view owns it.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	defer m.relayout()
+	if what, why := m.forbidden(msg); why != "" {
+		m.errorf("%s refused: %s", what, views.Clean(why))
+		return m, nil
+	}
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
@@ -203,7 +211,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.noteRefusal(msg)
 		cmd := m.applySnapshot(msg)
 		m.noteTrouble()
+		if msg.Seq == m.seq && msg.OverviewErr == nil {
+			cmd = tea.Batch(cmd, m.loadMe())
+		}
 		return m, cmd
+	case meLoaded:
+		return m, m.meArrived(msg)
 	case tea.PasteMsg:
 		if m.pw != nil {
 			return m, m.pw.Paste(msg)

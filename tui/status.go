@@ -100,10 +100,13 @@ func (m *Model) openStatus(text string) tea.Cmd {
 // amqp.OpError already begins with it.
 func failure(what string, err error) string {
 	s := err.Error()
-	if rest, ok := strings.CutPrefix(s, what); ok && (rest == "" || rest[0] == ':' || rest[0] == ' ') {
-		return s
+	if rest, ok := strings.CutPrefix(s, what); !ok || (rest != "" && rest[0] != ':' && rest[0] != ' ') {
+		s = what + ": " + s
 	}
-	return what + ": " + s
+	if why := explainRefusal(what, err); why != "" {
+		s += " — " + why
+	}
+	return s
 }
 
 func (m *Model) info(format string, a ...any) tea.Cmd {

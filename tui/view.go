@@ -104,7 +104,7 @@ func (m *Model) footer(status []string) string {
 	case m.pw != nil:
 		hints = renderHints(m.pw.Hints(), m.width)
 	default:
-		hints = renderHints(m.top().Hints(&m.keys), m.width)
+		hints = renderHints(m.markRefused(m.top().Hints(&m.keys)), m.width)
 	}
 	if len(status) == 0 {
 		status = []string{theme.Dim.Render("")}
