@@ -191,15 +191,22 @@ func (p *indexParser) line(l []byte) error {
 	if len(l) == 0 || l[0] == '#' {
 		return nil
 	}
-	end := bytes.IndexAny(l, "{ \t")
-	if end < 0 {
-		return fmt.Errorf("no value in %q", clip(l))
+	// The metric name first: a line of a metric the index does not read is
+	// skipped whatever follows it.
+	end := 0
+	for end < len(l) && isNameByte(l[end]) {
+		end++
 	}
 	field, ok := promMetrics[string(l[:end])] // no allocation for a map lookup
 	if !ok {
 		return nil
 	}
-	rest := l[end:]
+	// The text format allows blanks between the name and its labels, and
+	// around each label's '='.
+	rest := bytes.TrimLeft(l[end:], " \t")
+	if len(rest) == 0 {
+		return fmt.Errorf("no value in %q", clip(l))
+	}
 	p.vh, p.q = p.vh[:0], p.q[:0]
 	haveQ := false
 	if rest[0] == '{' {
@@ -213,12 +220,20 @@ func (p *indexParser) line(l []byte) error {
 				rest = rest[1:]
 				break
 			}
-			eq := bytes.IndexByte(rest, '=')
-			if eq < 0 || eq+1 >= len(rest) || rest[eq+1] != '"' {
+			n := 0
+			for n < len(rest) && isNameByte(rest[n]) {
+				n++
+			}
+			name := rest[:n]
+			rest = bytes.TrimLeft(rest[n:], " \t")
+			if n == 0 || len(rest) == 0 || rest[0] != '=' {
 				return fmt.Errorf("bad label in %q", clip(l))
 			}
-			name := bytes.TrimSpace(rest[:eq])
-			rest = rest[eq+2:]
+			rest = bytes.TrimLeft(rest[1:], " \t")
+			if len(rest) == 0 || rest[0] != '"' {
+				return fmt.Errorf("bad label in %q", clip(l))
+			}
+			rest = rest[1:]
 			var val []byte
 			var err error
 			switch string(name) {
@@ -286,6 +301,11 @@ func (p *indexParser) line(l []byte) error {
 		e.Consumers = n
 	}
 	return nil
+}
+
+// isNameByte reports a byte of a metric or label name ([A-Za-z0-9_:]).
+func isNameByte(c byte) bool {
+	return c == '_' || c == ':' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
 // unquote reads a label value after its opening quote into dst, undoing
