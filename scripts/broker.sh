@@ -11,6 +11,7 @@
 #   scripts/broker.sh halt DIR             stop the node but keep its ports and data (for restart)
 #   scripts/broker.sh restart DIR          start it again with the same name, ports and data
 #   scripts/broker.sh status DIR           say whether it answers (exit 0 if up)
+#   scripts/broker.sh ctl DIR ARGS...      rabbitmqctl ARGS against that node (its cookie, its name)
 #
 # The node never collides with a broker the machine already runs: its own data, log and config
 # files, its own Erlang cookie (HOME=DIR/home), a unique node name, free ports, listeners on
@@ -25,6 +26,7 @@
 #                                  quickly in tests; benchmarks use the broker default 5000)
 #   MQTOP_BROKER_EXTRA_CONF        lines appended to rabbitmq.conf
 #   MQTOP_BROKER_START_TIMEOUT     seconds to wait for the management API (default 90)
+#   MQTOP_BROKER_COOKIE_FILE       copy the Erlang cookie from this file instead of a random one
 #   MQTOP_RABBITMQ_BIN             directory holding rabbitmq-server / rabbitmqctl
 set -euo pipefail
 
@@ -264,7 +266,10 @@ start() {
   rm -rf "${dir:?}/mnesia" "${dir:?}/log" "${dir:?}/home" "$dir/pid" "$dir/launcher.pid" "$dir/env"
   mkdir -p "$dir/home" "$dir/mnesia" "$dir/log"
   # Our own cookie, so neither the node nor rabbitmqctl ever reads or writes ~/.erlang.cookie.
-  od -An -N16 -tx1 /dev/urandom | tr -d ' \n' | tr a-f A-F > "$dir/home/.erlang.cookie"
+  # A cluster's nodes share one (MQTOP_BROKER_COOKIE_FILE, written by scripts/cluster.sh).
+  if [ -n "${MQTOP_BROKER_COOKIE_FILE:-}" ]; then cp "$MQTOP_BROKER_COOKIE_FILE" "$dir/home/.erlang.cookie"
+  else od -An -N16 -tx1 /dev/urandom | tr -d ' \n' | tr a-f A-F > "$dir/home/.erlang.cookie"
+  fi
   chmod 400 "$dir/home/.erlang.cookie"
   if "$(epmd_bin)" -names >/dev/null 2>&1; then echo no > "$dir/started_epmd"; else echo yes > "$dir/started_epmd"; fi
   local attempt
@@ -409,5 +414,7 @@ case "${1:-}" in
   halt) [ -n "${2:-}" ] || die "usage: halt DIR"; halt "$(cd "$2" && pwd)" ;;
   restart) restart "${2:-}" ;;
   status) status "${2:-}" ;;
-  *) die "usage: $0 ensure-installed | start DIR [--demo] | stop DIR | halt DIR | restart DIR | status DIR" ;;
+  ctl) [ -n "${2:-}" ] && load "$2" || die "usage: ctl DIR ARGS... (no broker configured in ${2:-DIR})"
+       d=$(cd "$2" && pwd); shift 2; ctl "$d" "$@" ;;
+  *) die "usage: $0 ensure-installed | start DIR [--demo] | stop DIR | halt DIR | restart DIR | status DIR | ctl DIR ARGS..." ;;
 esac
