@@ -50,6 +50,7 @@ type Options struct {
 // Client is safe for concurrent use.
 type Client struct {
 	urls       []string
+	visible    visibility // the vhosts whose queues the user may list (visible.go)
 	promURL    string
 	promDerive bool
 	user       string

@@ -132,6 +132,10 @@ func (s *IndexSource) refresh(ctx context.Context, vhost string, consumers, back
 	prev, last := s.index, s.view
 	s.mu.Unlock()
 	idx, id, err := s.C.scrapeQueueIndex(ctx, vhost, prev, consumers)
+	scraped := len(idx)
+	if err == nil {
+		idx, err = s.C.onlyVisible(ctx, idx)
+	}
 	took := time.Since(start)
 	var view indexView
 	if err == nil && background && last.rows != nil {
@@ -155,7 +159,7 @@ func (s *IndexSource) refresh(ctx context.Context, vhost string, consumers, back
 		view.gen = s.gen
 		s.view = view
 	}
-	s.checkComplete(vhost, len(idx), id)
+	s.checkComplete(vhost, scraped, id)
 	return nil
 }
 

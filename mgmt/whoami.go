@@ -271,5 +271,8 @@ func MissingTag(err error) string {
 	if tag == "" || strings.ContainsAny(tag, " \t") {
 		return ""
 	}
+	if tag == "monitor" {
+		return "monitoring" // the broker says "Not monitor user"; the tag is monitoring
+	}
 	return tag
 }

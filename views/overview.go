@@ -2,6 +2,7 @@ package views
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -92,8 +93,8 @@ func (v *Overview) SetSize(w, h int) {
 func (v *Overview) View() string {
 	room := max(v.width-22, 10)
 	last := func(xs []float64) string {
-		if len(xs) == 0 {
-			return "–"
+		if len(xs) == 0 || math.IsNaN(xs[len(xs)-1]) {
+			return "–" // no rate (statistics off, nothing delivered yet)
 		}
 		return fmtFloat(xs[len(xs)-1])
 	}
