@@ -141,7 +141,7 @@ func (m *Model) administration(msg tea.Msg) (tea.Cmd, bool) {
 		}
 		p, cmd := views.NewPermissionsPage(m.nextActionID(), msg.User, func() []string { return m.vhosts })
 		m.push(&actionScreen{p})
-		return cmd, true
+		return tea.Batch(cmd, loadVHosts(m.deps.Backend, m.deps.Timeout)), true // for the vhost picker
 	case views.PermissionsSubmitted:
 		return m.confirmPermissions(msg), true
 	case views.AddVHostRequested:
