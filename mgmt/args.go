@@ -410,6 +410,10 @@ func describeValue(v any) string {
 // versionBefore reports whether version v is older than min ("3.10"):
 // numeric components compared in order, missing ones as 0, anything after
 // the numbers ("-rc.1", "+2.g1234") ignored. An unreadable v is not older.
+// VersionBefore says whether RabbitMQ version v is older than min ("3.10.8"
+// before "3.12"); an unreadable v is not.
+func VersionBefore(v, min string) bool { return versionBefore(v, min) }
+
 func versionBefore(v, min string) bool {
 	a, b := versionParts(v), versionParts(min)
 	if a == nil {

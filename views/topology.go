@@ -203,7 +203,7 @@ func argumentHelp(queueType, version string) []string {
 	}
 	out := []string{"Arguments a " + queueType + " queue takes:"}
 	for _, a := range mgmt.QueueArgs() {
-		if !contains(a.AppliesTo, queueType) || (a.MinVersion != "" && version != "" && versionLess(version, a.MinVersion)) {
+		if !contains(a.AppliesTo, queueType) || (a.MinVersion != "" && version != "" && mgmt.VersionBefore(version, a.MinVersion)) {
 			continue
 		}
 		kind := a.Kind.String()
@@ -226,24 +226,6 @@ func contains(ss []string, s string) bool {
 	for _, x := range ss {
 		if x == s {
 			return true
-		}
-	}
-	return false
-}
-
-// versionLess compares dotted versions numerically ("3.9" < "3.10").
-func versionLess(a, b string) bool {
-	pa, pb := strings.Split(a, "."), strings.Split(b, ".")
-	for i := 0; i < max(len(pa), len(pb)); i++ {
-		var x, y int
-		if i < len(pa) {
-			fmt.Sscanf(pa[i], "%d", &x)
-		}
-		if i < len(pb) {
-			fmt.Sscanf(pb[i], "%d", &y)
-		}
-		if x != y {
-			return x < y
 		}
 	}
 	return false
