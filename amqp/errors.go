@@ -109,8 +109,10 @@ func ctxErr(ctx context.Context) error {
 // redactURL removes any password from a URL for display.
 func redactURL(s string) string {
 	u, err := url.Parse(s)
-	if err != nil {
-		// Unparseable: show nothing of what may be userinfo.
+	if err != nil || (u.User == nil && strings.Contains(s, "@")) {
+		// Unparseable, or an @ net/url does not take for the end of
+		// userinfo ("amqp://u:pa#ss@h" is host u, port "pa", fragment
+		// "ss@h"): show nothing of what may be userinfo.
 		if i := strings.LastIndex(s, "@"); i >= 0 {
 			if j := strings.Index(s, "://"); j >= 0 && j < i {
 				return s[:j+3] + "xxxxx@" + s[i+1:]
@@ -130,4 +132,58 @@ func scrub(msg, password string) string {
 	}
 	msg = strings.ReplaceAll(msg, password, "xxxxx")
 	return strings.ReplaceAll(msg, url.QueryEscape(password), "xxxxx")
+}
+
+// BlockedError is a publish the broker's connection.blocked stopped: with
+// Unconfirmed 0, refused before anything was sent (publishers are blocked);
+// otherwise that many messages were handed to the connection and their
+// confirms did not come within the timeout while the broker blocked
+// publishers: they may or may not have been enqueued (the broker may read
+// them once the alarm clears). Reason is the broker's ("low on memory").
+type BlockedError struct {
+	Reason      string
+	Unconfirmed int
+	Repeat      bool // several messages: the text counts them
+}
+
+func (e *BlockedError) Error() string {
+	switch {
+	case e.Unconfirmed == 0:
+		return "publishers are blocked by the broker: " + safe.Text(e.Reason)
+	case !e.Repeat:
+		return fmt.Sprintf("unconfirmed: the broker blocked publishers (%s); the message may or may not have been enqueued", safe.Text(e.Reason))
+	case e.Unconfirmed == 1:
+		return fmt.Sprintf("unconfirmed: the broker blocked publishers (%s); 1 message may or may not have been enqueued", safe.Text(e.Reason))
+	}
+	return fmt.Sprintf("unconfirmed: the broker blocked publishers (%s); %d messages may or may not have been enqueued", safe.Text(e.Reason), e.Unconfirmed)
+}
+
+// errNoConfirm is the confirm timeout of a publish.
+var errNoConfirm = errors.New("no publisher confirm")
+
+// refuseBlocked is the refusal of a publish on vhost while its connection
+// is blocked, or nil.
+func (s *Session) refuseBlocked(op, vhost string) error {
+	if why, _, _ := s.blockState(vhost); why != "" {
+		return &OpError{Op: op, VHost: vhost, Err: &BlockedError{Reason: why}}
+	}
+	return nil
+}
+
+// unconfirmedIfBlocked turns a publish's timeout into a BlockedError when
+// the broker blocked the connection since before the message was sent
+// (blocksBefore is blockState's count then): the confirm did not come
+// because of the block, and the message is not lost for sure.
+func (s *Session) unconfirmedIfBlocked(err error, op, vhost string, blocksBefore uint64, unconfirmed int, repeat bool) error {
+	if err == nil || unconfirmed == 0 || !(errors.Is(err, context.DeadlineExceeded) || errors.Is(err, errNoConfirm)) {
+		return err
+	}
+	why, blocks, last := s.blockState(vhost)
+	if why == "" && blocks == blocksBefore {
+		return err
+	}
+	if why == "" {
+		why = last
+	}
+	return &OpError{Op: op, VHost: vhost, Err: &BlockedError{Reason: why, Unconfirmed: unconfirmed, Repeat: repeat}}
 }

@@ -3,6 +3,7 @@ package amqp
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	amqp091 "github.com/rabbitmq/amqp091-go"
@@ -80,7 +81,11 @@ func (r PublishResult) String() string {
 }
 
 // Publish publishes one message with publisher confirms and mandatory set,
-// and waits for the broker's verdict.
+// and waits for the broker's verdict. While the broker blocks publishers on
+// the connection (connection.blocked) it is refused at once with a
+// *BlockedError; one whose confirm did not come because a block began
+// after it was sent ends at the timeout with a *BlockedError saying it may
+// or may not have been enqueued.
 func (s *Session) Publish(ctx context.Context, req PublishRequest) (PublishResult, error) {
 	op, vhost := req.op(), normVHost(req.VHost)
 	if s.cfg.ReadOnly {
@@ -90,14 +95,24 @@ func (s *Session) Publish(ctx context.Context, req PublishRequest) (PublishResul
 	if err != nil {
 		return PublishResult{}, opErr(op, vhost, err)
 	}
+	// A blocked connection reads nothing more, not even a channel.open.
+	if err := s.refuseBlocked(op, vhost); err != nil {
+		return PublishResult{}, err
+	}
 	ctx, cancel := s.bounded(ctx, 0)
 	defer cancel()
 	var res PublishResult
+	var sent atomic.Uint64 // 1 + the connection's block count when the message was handed over
 	err = s.withChannel(ctx, vhost, op, func(ctx context.Context, ch *achan) error {
 		p, err := newPublisher(ch, 1)
 		if err != nil {
 			return err
 		}
+		why, blocks, _ := s.blockState(vhost)
+		if why != "" {
+			return &BlockedError{Reason: why}
+		}
+		sent.Store(blocks + 1)
 		if err := ch.Publish(req.Exchange, req.RoutingKey, true, false, pub); err != nil {
 			return err
 		}
@@ -105,6 +120,9 @@ func (s *Session) Publish(ctx context.Context, req PublishRequest) (PublishResul
 		return err
 	})
 	if err != nil {
+		if b := sent.Load(); b > 0 {
+			err = s.unconfirmedIfBlocked(err, op, vhost, b-1, 1, false)
+		}
 		return PublishResult{}, err
 	}
 	return res, nil
@@ -186,7 +204,7 @@ func (p *publisher) next(ctx context.Context, timeout time.Duration) (PublishRes
 		case <-ctx.Done():
 			return PublishResult{}, ctxErr(ctx)
 		case <-t.C:
-			return PublishResult{}, fmt.Errorf("no publisher confirm within %v", timeout)
+			return PublishResult{}, fmt.Errorf("%w within %v", errNoConfirm, timeout)
 		}
 	}
 }

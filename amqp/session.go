@@ -103,6 +103,11 @@ type vconn struct {
 	lastErr   error
 	redialing bool
 	dials     int
+	// blockedBy is the broker's reason ("low on memory") while conn is
+	// blocked (connection.blocked, until connection.unblocked); lastBlock
+	// the reason of the last block, kept after it ends; blocks counts them.
+	blockedBy, lastBlock string
+	blocks               uint64
 }
 
 // NewSession prepares a session; nothing is dialled until an action needs it.
@@ -148,7 +153,7 @@ func cleanURL(cfg *Config, raw string, upgrade bool) (string, error) {
 		}
 	case "amqps":
 	default:
-		return "", fmt.Errorf("invalid AMQP URL %q: scheme must be amqp or amqps", u.Redacted())
+		return "", fmt.Errorf("invalid AMQP URL %q: scheme must be amqp or amqps", scrub(redactURL(raw), cfg.Password))
 	}
 	u.Path, u.RawPath, u.RawQuery, u.Fragment = "", "", "", ""
 	return u.String(), nil
@@ -189,6 +194,9 @@ type ConnStatus struct {
 	Redialing bool  // the connection dropped and is being re-dialled
 	Dials     int   // successful dials so far (more than 1 means re-dialled)
 	LastError error // why the last dial failed or the connection dropped
+	// BlockedBy is the broker's reason while it blocks publishers on the
+	// connection (connection.blocked: "low on memory"), else "".
+	BlockedBy string
 }
 
 // Status reports the connection of vhost without dialling.
@@ -199,7 +207,8 @@ func (s *Session) Status(vhost string) ConnStatus {
 	if vc == nil {
 		return ConnStatus{}
 	}
-	return ConnStatus{Connected: vc.conn != nil && !vc.conn.IsClosed(), Redialing: vc.redialing, Dials: vc.dials, LastError: vc.lastErr}
+	return ConnStatus{Connected: vc.conn != nil && !vc.conn.IsClosed(), Redialing: vc.redialing, Dials: vc.dials, LastError: vc.lastErr,
+		BlockedBy: vc.blockedBy}
 }
 
 // Close closes every connection and stops re-dialling. Actions still running
@@ -252,6 +261,14 @@ func (s *Session) acquire(ctx context.Context, vhost string) (*amqp091.Connectio
 		return c, nil
 	}
 	s.mu.Unlock()
+	// A URL refused is refused whatever the context; an ended context
+	// dials nothing (rather than whichever the select below picks).
+	if s.cfg.Target == nil && s.urlErr != nil {
+		return nil, s.urlErr
+	}
+	if ctx.Err() != nil {
+		return nil, ctxErr(ctx)
+	}
 
 	select {
 	case vc.sem <- struct{}{}:
@@ -280,10 +297,13 @@ func (s *Session) acquire(ctx context.Context, vhost string) (*amqp091.Connectio
 		return nil, ErrSessionClosed
 	}
 	closes := c.NotifyClose(make(chan *amqp091.Error, 1))
-	vc.conn, vc.lastErr = c, nil
+	// The library hands over connection.blocked from its reader: watch
+	// takes each at once.
+	blocks := c.NotifyBlocked(make(chan amqp091.Blocking, 4))
+	vc.conn, vc.lastErr, vc.blockedBy = c, nil, ""
 	vc.dials++
 	s.wg.Add(1)
-	go s.watch(vc, c, closes)
+	go s.watch(vc, c, closes, blocks)
 	return c, nil
 }
 
@@ -354,32 +374,82 @@ func (s *Session) dial(ctx context.Context, vhost string) (*amqp091.Connection, 
 
 func scrubErr(err error, password string) string { return scrub(err.Error(), password) }
 
-// watch waits for c to close; a connection that drops (rather than being
-// closed by us) is re-dialled in the background with backoff.
-func (s *Session) watch(vc *vconn, c *amqp091.Connection, closes <-chan *amqp091.Error) {
+// watch follows c's blocked state and waits for it to close; a connection
+// that drops (rather than being closed by us) is re-dialled in the
+// background with backoff.
+func (s *Session) watch(vc *vconn, c *amqp091.Connection, closes <-chan *amqp091.Error, blocks <-chan amqp091.Blocking) {
 	defer s.wg.Done()
-	select {
-	case e, ok := <-closes:
-		s.mu.Lock()
-		if vc.conn == c {
-			vc.conn = nil
+	for {
+		select {
+		case b, ok := <-blocks:
+			if !ok {
+				blocks = nil // closed with the connection: closes says why
+				continue
+			}
+			s.block(vc, c, b)
+			continue
+		case e, ok := <-closes:
+			s.lost(vc, c, e, ok)
+		case <-s.ctx.Done():
 		}
-		start := ok && e != nil && !s.closed && !vc.redialing
-		if ok && e != nil {
-			vc.lastErr = e
+		return
+	}
+}
+
+// block records connection.blocked / connection.unblocked of c.
+func (s *Session) block(vc *vconn, c *amqp091.Connection, b amqp091.Blocking) {
+	reason := safe.Text(b.Reason)
+	if reason == "" {
+		reason = "no reason given"
+	}
+	s.mu.Lock()
+	if vc.conn == c {
+		if b.Active {
+			vc.blockedBy, vc.lastBlock = reason, reason
+			vc.blocks++
+		} else {
+			vc.blockedBy = ""
 		}
-		if start {
-			vc.redialing = true
-			s.wg.Add(1)
-		}
-		s.mu.Unlock()
-		if ok && e != nil {
-			s.log.Warn("amqp connection lost", "vhost", vc.vhost, "code", e.Code, "reason", e.Reason)
-		}
-		if start {
-			go s.redial(vc)
-		}
-	case <-s.ctx.Done():
+	}
+	s.mu.Unlock()
+	if b.Active {
+		s.log.Warn("amqp connection blocked by the broker", "vhost", vc.vhost, "reason", reason)
+	} else {
+		s.log.Info("amqp connection unblocked", "vhost", vc.vhost)
+	}
+}
+
+// blockState is vhost's connection's block: the reason while blocked (""
+// otherwise), how many blocks it has seen, and the last block's reason.
+func (s *Session) blockState(vhost string) (blockedBy string, blocks uint64, last string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if vc := s.conns[normVHost(vhost)]; vc != nil {
+		return vc.blockedBy, vc.blocks, vc.lastBlock
+	}
+	return "", 0, ""
+}
+
+// lost handles c's close notification.
+func (s *Session) lost(vc *vconn, c *amqp091.Connection, e *amqp091.Error, ok bool) {
+	s.mu.Lock()
+	if vc.conn == c {
+		vc.conn, vc.blockedBy = nil, ""
+	}
+	start := ok && e != nil && !s.closed && !vc.redialing
+	if ok && e != nil {
+		vc.lastErr = e
+	}
+	if start {
+		vc.redialing = true
+		s.wg.Add(1)
+	}
+	s.mu.Unlock()
+	if ok && e != nil {
+		s.log.Warn("amqp connection lost", "vhost", vc.vhost, "code", e.Code, "reason", e.Reason)
+	}
+	if start {
+		go s.redial(vc)
 	}
 }
 

@@ -283,8 +283,10 @@ func (m *Model) submitted(s views.ActionSubmitted) tea.Cmd {
 				return actionDone{id: s.ID, lines: lines, failed: true, status: "publish cancelled: " + line}
 			}
 			if err != nil {
+				// The error first (a blocked broker, a timeout), then
+				// the counts: the status line says both.
 				lines = append([]string{err.Error()}, lines...)
-				failed = true
+				return actionDone{id: s.ID, lines: lines, failed: true, status: failure("publish failed", err) + " · " + line}
 			}
 			return actionDone{id: s.ID, lines: lines, failed: failed, status: "publish: " + line}
 		}))
