@@ -89,11 +89,19 @@ const identityMaxAge = 30 * time.Second
 // scrapeQueueIndex is ScrapeQueueIndex reusing the name strings of prev
 // (the last index), so a steady queue set allocates no new strings.
 // Without consumers the entries' Consumers are 0 and mean nothing.
+// In a cluster it scrapes every node (prom_nodes.go); an index missing a
+// node's queues is an error here, with the queues the others have.
 func (c *Client) scrapeQueueIndex(ctx context.Context, vhost string, prev []IndexEntry, consumers bool) ([]IndexEntry, Identity, error) {
-	endpoint, derived, id, err := c.PrometheusEndpoint(ctx)
-	if err != nil {
-		return nil, id, err
+	r, err := c.scrapeIndex(ctx, vhost, prev, consumers)
+	if err == nil && len(r.lacking) > 0 {
+		err = r.lackingError()
 	}
+	return r.idx, r.id, err
+}
+
+// scrapeEndpoint reads the queue index from one Prometheus endpoint, and
+// who it says it is (the caller checks that).
+func (c *Client) scrapeEndpoint(ctx context.Context, endpoint, vhost string, prev []IndexEntry, consumers bool) ([]IndexEntry, promIdentity, error) {
 	families := promFamilies
 	if !consumers {
 		families = promDepthFamilies
@@ -107,7 +115,7 @@ func (c *Client) scrapeQueueIndex(ctx context.Context, vhost string, prev []Inde
 	u := endpoint + "/metrics/detailed?" + v.Encode()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return nil, id, err
+		return nil, promIdentity{}, err
 	}
 	// The plugin needs no credentials by default; when it is configured to
 	// require them they are the management ones.
@@ -117,22 +125,19 @@ func (c *Client) scrapeQueueIndex(ctx context.Context, vhost string, prev []Inde
 	resp, err := (&http.Client{Transport: c.transport}).Do(req)
 	if err != nil {
 		c.logFailure(ctx, http.MethodGet, u, 0, err, time.Since(start))
-		return nil, id, fmt.Errorf("scrape prometheus: %w", tlshint.Explain(redactErr(err)))
+		return nil, promIdentity{}, fmt.Errorf("scrape prometheus: %w", tlshint.Explain(redactErr(err)))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		err := &HTTPError{Status: resp.StatusCode}
 		c.logFailure(ctx, http.MethodGet, u, resp.StatusCode, err, time.Since(start))
-		return nil, id, fmt.Errorf("scrape prometheus at %s: %w", RedactURL(endpoint), err)
+		return nil, promIdentity{}, fmt.Errorf("scrape prometheus at %s: %w", RedactURL(endpoint), err)
 	}
 	idx, who, err := parseQueueIndex(resp.Body, prev)
 	if err != nil {
-		return nil, id, fmt.Errorf("parse prometheus metrics: %w", err)
+		return nil, who, fmt.Errorf("parse prometheus metrics: %w", err)
 	}
-	if err := checkIdentity(KindPrometheus, endpoint, who, id, derived); err != nil {
-		return nil, id, err
-	}
-	return idx, id, nil
+	return idx, who, nil
 }
 
 // parseQueueIndex reads the text exposition format line by line, keeping

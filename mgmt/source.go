@@ -62,6 +62,7 @@ type IndexSource struct {
 	view      indexView // the index filtered and sorted for the last query
 	gaps      int       // consecutive scrapes that found fewer queues than the cluster has
 	gap       string    // why the index is incomplete, while gaps >= 2
+	lacking   string    // the nodes of a cluster the last scrape has no queues of
 }
 
 // indexView is the index filtered and sorted for one query, kept until the
@@ -131,7 +132,8 @@ func (s *IndexSource) refresh(ctx context.Context, vhost string, consumers, back
 	s.mu.Lock()
 	prev, last := s.index, s.view
 	s.mu.Unlock()
-	idx, id, err := s.C.scrapeQueueIndex(ctx, vhost, prev, consumers)
+	r, err := s.C.scrapeIndex(ctx, vhost, prev, consumers)
+	idx, id := r.idx, r.id
 	scraped := len(idx)
 	if err == nil {
 		idx, err = s.C.onlyVisible(ctx, idx)
@@ -160,6 +162,7 @@ func (s *IndexSource) refresh(ctx context.Context, vhost string, consumers, back
 		s.view = view
 	}
 	s.checkComplete(vhost, scraped, id)
+	s.lacking = r.lackingText() // a node not scraped: known at once, no tolerance
 	return nil
 }
 
@@ -187,6 +190,9 @@ func (s *IndexSource) checkComplete(vhost string, have int, id Identity) {
 func (s *IndexSource) Incomplete() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.lacking != "" {
+		return s.lacking
+	}
 	return s.gap
 }
 
