@@ -1,15 +1,18 @@
 # make test   go vet, gofmt, and every test (-race) against a private RabbitMQ, stopped afterwards
 # make demo   private RabbitMQ (reused between runs) + live demo traffic, then mqtop on it
+# make demo-cluster   the same on a private 3-node cluster (scripts/cluster.sh)
 # The broker is Debian's rabbitmq-server run as a private node by scripts/broker.sh: its own
 # directory, node name, cookie and free ports, so it never touches a broker the machine runs.
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 GO ?= go
 BROKER := $(CURDIR)/scripts/broker.sh
+CLUSTER := $(CURDIR)/scripts/cluster.sh
 DEMO_DIR ?= $(CURDIR)/.broker/demo
+DEMO_CLUSTER_DIR ?= $(CURDIR)/.broker/demo-cluster
 TEST_TIMEOUT ?= 30m
 
-.PHONY: test demo demo-stop demo-traffic build bench clean
+.PHONY: test demo demo-stop demo-traffic demo-cluster demo-cluster-stop build bench clean
 
 build:
 	$(GO) build -o bin/ ./cmd/...
@@ -54,6 +57,23 @@ demo-traffic: build
 
 demo-stop:
 	@$(BROKER) stop "$(DEMO_DIR)"
+
+# The demo on a private 3-node cluster (reused between runs; make demo-cluster-stop stops it):
+# the quorum queue and the stream get a member on each of the three nodes, mqtop gets every
+# node's management URL (it fails over between them and scrapes every node's Prometheus).
+demo-cluster: build
+	@$(BROKER) ensure-installed
+	@$(CLUSTER) start "$(DEMO_CLUSTER_DIR)" --demo
+	@set -a; . "$(DEMO_CLUSTER_DIR)/env"; set +a; \
+	export MQTOP_USER=guest MQTOP_PASSWORD=guest; \
+	bin/mqtop-demo --url "$$MQTOP_TEST_URL" --amqp-url "$$MQTOP_TEST_AMQP_URL" > "$(DEMO_CLUSTER_DIR)/traffic.log" 2>&1 & traffic=$$!; \
+	trap 'kill $$traffic 2>/dev/null || true; wait $$traffic 2>/dev/null || true; echo "demo traffic stopped; the cluster is still up (make demo-cluster-stop)"' EXIT; \
+	trap 'exit 130' INT; trap 'exit 143' TERM HUP; \
+	echo "demo traffic running on $$MQTOP_CLUSTER_SIZE nodes (log: $(DEMO_CLUSTER_DIR)/traffic.log)"; \
+	bin/mqtop --url "$$MQTOP_TEST_URLS"
+
+demo-cluster-stop:
+	@$(CLUSTER) stop "$(DEMO_CLUSTER_DIR)"
 
 # bench/run.sh when present (fresh brokers per size); otherwise the Go benchmarks against a
 # private broker with the broker's default statistics interval (5 s).

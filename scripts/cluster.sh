@@ -111,11 +111,12 @@ start() {
   say "$(elapsed "$t0")s to start $N nodes"
   first=$(node_var "$dir" 1 MQTOP_BROKER_NODE)
   for i in $(seq 2 "$N"); do
-    if ! { "$BROKER" ctl "$dir/n$i" stop_app >/dev/null &&
-      "$BROKER" ctl "$dir/n$i" join_cluster "$first" >/dev/null &&
-      "$BROKER" ctl "$dir/n$i" start_app >/dev/null &&
-      "$BROKER" ctl "$dir/n$i" await_startup >/dev/null; }; then
-      say "node n$i could not join $first"; stop "$dir" quiet; exit 1
+    # rabbitmqctl logs the node's restart to stderr; shown only if the join fails.
+    if ! { "$BROKER" ctl "$dir/n$i" stop_app &&
+      "$BROKER" ctl "$dir/n$i" join_cluster "$first" &&
+      "$BROKER" ctl "$dir/n$i" start_app &&
+      "$BROKER" ctl "$dir/n$i" await_startup; } > "$dir/n$i.join.log" 2>&1; then
+      say "node n$i could not join $first:"; tail -n 50 "$dir/n$i.join.log" >&2; stop "$dir" quiet; exit 1
     fi
   done
   # Every node's management API answers again (start_app restarted n2's and n3's) and n1 sees
