@@ -30,6 +30,15 @@
 #   MQTOP_BENCH_VIEWS_TIMEOUT=2400      seconds for the whole views step
 # MQTOP_BENCH_SIZES=none runs the list views alone (their section is appended to bench/results.md).
 #
+# Then, with MQTOP_BENCH_CLUSTER=1, on a fresh private 3-node cluster (scripts/cluster.sh): queues
+# spread over the nodes (classic ones imported through each node, so each lives there; a share
+# quorum, declared through every node), mqtop's index scraped from every node (checked complete
+# against object_totals.queues) against each node alone and the management API's depth sort.
+#   MQTOP_BENCH_CLUSTER_SIZE=30000      queues in all
+#   MQTOP_BENCH_CLUSTER_QUORUM=1000     of which quorum queues
+#   MQTOP_BENCH_CLUSTER_TIMEOUT=2400    seconds for the cluster step
+# Cluster alone: MQTOP_BENCH_SIZES=none MQTOP_BENCH_VIEWS=0 MQTOP_BENCH_CLUSTER=1 bench/run.sh
+#
 # Quick run: MQTOP_BENCH_SIZES=1000 MQTOP_BENCH_REFRESHES=10 MQTOP_BENCH_CPU_WINDOW=15 MQTOP_BENCH_PUBLISH=20000 MQTOP_BENCH_MOVE=20000 \
 #   MQTOP_BENCH_VIEW_CONNS=200 MQTOP_BENCH_VIEW_EXCHANGES=500 MQTOP_BENCH_VIEW_BINDINGS=1000 MQTOP_BENCH_VIEW_REPS=3 bench/run.sh
 set -euo pipefail
@@ -41,11 +50,12 @@ SIZES=${MQTOP_BENCH_SIZES:-1000,10000,50000}
 EXTRA_CONF=${MQTOP_BENCH_BROKER_CONF:-vm_memory_high_watermark.absolute = 12GB}
 
 VIEWS=${MQTOP_BENCH_VIEWS:-1}
+CLUSTER_RUN=${MQTOP_BENCH_CLUSTER:-0}
 [ "$SIZES" = none ] && SIZES=""
 for n in ${SIZES//,/ }; do
   [[ $n =~ ^[0-9]+$ && $n -ge 100 ]] || { echo "bench: bad size '$n' in MQTOP_BENCH_SIZES" >&2; exit 2; }
 done
-[ -n "$SIZES" ] || [ "$VIEWS" = 1 ] || { echo "bench: nothing to run (MQTOP_BENCH_SIZES=none and MQTOP_BENCH_VIEWS=0)" >&2; exit 2; }
+[ -n "$SIZES" ] || [ "$VIEWS" = 1 ] || [ "$CLUSTER_RUN" = 1 ] || { echo "bench: nothing to run (MQTOP_BENCH_SIZES=none and MQTOP_BENCH_VIEWS=0)" >&2; exit 2; }
 # Every connection the views step holds is a file descriptor of the broker (which inherits this
 # shell's limit: Erlang's port limit and RabbitMQ's socket limit follow it) and of the child.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -66,11 +76,17 @@ if [ "${MQTOP_BENCH_PROFILE:-1}" = 1 ]; then
 fi
 
 dir=""
+cdir=""
 cleanup() {
   if [ -n "$dir" ]; then
     "$BROKER" stop "$dir" || true
     rm -rf "$dir"
     dir=""
+  fi
+  if [ -n "$cdir" ]; then
+    scripts/cluster.sh stop "$cdir" || true
+    rm -rf "$cdir"
+    cdir=""
   fi
 }
 trap cleanup EXIT
@@ -132,19 +148,39 @@ if [ "$VIEWS" = 1 ]; then
   cleanup
 fi
 
+# The 3-node row, on a cluster of its own.
+if [ "$CLUSTER_RUN" = 1 ]; then
+  cdir=$(mktemp -d "${TMPDIR:-/tmp}/mqtop-bench-cluster.XXXXXX")
+  t0=$(date +%s.%N)
+  MQTOP_BROKER_STATS_INTERVAL=5000 MQTOP_BROKER_EXTRA_CONF="$EXTRA_CONF" scripts/cluster.sh start "$cdir"
+  echo "bench: 3-node cluster up in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')s" >&2
+  if ! (set -a; . "$cdir/env"; set +a
+        timeout --kill-after=30 "${MQTOP_BENCH_CLUSTER_TIMEOUT:-2400}" "$out/mqtop-bench" cluster \
+          -size "${MQTOP_BENCH_CLUSTER_SIZE:-30000}" -quorum "${MQTOP_BENCH_CLUSTER_QUORUM:-1000}" \
+          -reps "${MQTOP_BENCH_REPS:-5}" -out "$out" 2> >(tee -a "$out/cluster.log" >&2)); then
+    echo "bench: the cluster step failed or timed out; see $out/cluster.log" >&2
+    failed=1
+  fi
+  cleanup
+fi
+
 shopt -s nullglob
 results=("$out"/size-*.json)
-[ ${#results[@]} -gt 0 ] || [ -f "$out/views.md" ] || { echo "bench: no results" >&2; exit 1; }
+[ ${#results[@]} -gt 0 ] || [ -f "$out/views.md" ] || [ -f "$out/cluster.md" ] || { echo "bench: no results" >&2; exit 1; }
 [ -f "$out/publish.json" ] && results+=("$out/publish.json")
 if [ ${#results[@]} -gt 0 ]; then
   "$out/mqtop-bench" report "${results[@]}" > "$out/results.md"
   [ -f "$out/move.md" ] && cat "$out/move.md" >> "$out/results.md"
   [ -f "$out/views.md" ] && cat "$out/views.md" >> "$out/results.md"
+  [ -f "$out/cluster.md" ] && cat "$out/cluster.md" >> "$out/results.md"
   cp "$out/results.md" bench/results.md
   cat bench/results.md
-else # the list views alone: appended to the queue tables already there
-  cat "$out/views.md" >> bench/results.md
-  cat "$out/views.md"
+else # the list views or the cluster alone: appended to the queue tables already there
+  for f in "$out/views.md" "$out/cluster.md"; do
+    [ -f "$f" ] || continue
+    cat "$f" >> bench/results.md
+    cat "$f"
+  done
 fi
 
 # Where mqtop's model spends its CPU and heap, for the largest size.

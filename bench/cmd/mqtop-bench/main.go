@@ -41,6 +41,8 @@ func main() {
 		err = runMove(os.Args[2:])
 	case "report":
 		err = runReport(os.Args[2:])
+	case "cluster":
+		err = runCluster(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
