@@ -41,7 +41,11 @@ type Options struct {
 	Password         string
 	TLS              *tls.Config
 	Timeout          time.Duration // per request; default 10s
-	ReadOnly         bool
+	// ObjectTimeout bounds a GET of one object (a queue, its bindings),
+	// which has no reason to take as long as a list; default the lesser of
+	// Timeout and 10s.
+	ObjectTimeout time.Duration
+	ReadOnly      bool
 	// Logger, when set, gets every failed request: method, URL (never a
 	// credential), status or transport error, and how long it took.
 	Logger *slog.Logger
@@ -56,6 +60,7 @@ type Client struct {
 	user       string
 	password   string
 	timeout    time.Duration
+	objTimeout time.Duration // Options.ObjectTimeout
 	readOnly   bool
 	transport  *http.Transport
 	current    atomic.Int32
@@ -85,6 +90,9 @@ func New(o Options) (*Client, error) {
 	if o.Timeout <= 0 {
 		o.Timeout = 10 * time.Second
 	}
+	if o.ObjectTimeout <= 0 {
+		o.ObjectTimeout = min(o.Timeout, 10*time.Second)
+	}
 	// One keep-alive pool for everything: rabbit-hole sets req.Close, which
 	// the context transport below undoes, so per-queue GETs reuse connections.
 	tr := &http.Transport{
@@ -102,7 +110,7 @@ func New(o Options) (*Client, error) {
 	}
 	return &Client{
 		urls: urls, promURL: strings.TrimRight(o.PrometheusURL, "/"), promDerive: o.DerivePrometheus, user: o.User, password: o.Password,
-		timeout: o.Timeout, readOnly: o.ReadOnly, transport: tr, log: log,
+		timeout: o.Timeout, objTimeout: o.ObjectTimeout, readOnly: o.ReadOnly, transport: tr, log: log,
 	}, nil
 }
 
@@ -169,6 +177,14 @@ func (c *Client) getJSON(ctx context.Context, path string, q url.Values, v any) 
 		}
 		return c.do(ctx, http.MethodGet, u, nil, v)
 	})
+}
+
+// getObject is getJSON for one object (a queue, its bindings), bounded by
+// Options.ObjectTimeout whatever the caller's context allows.
+func (c *Client) getObject(ctx context.Context, path string, q url.Values, v any) error {
+	ctx, cancel := context.WithTimeout(ctx, c.objTimeout)
+	defer cancel()
+	return c.getJSON(ctx, path, q, v)
 }
 
 // send performs a mutating request; refused in read-only mode.

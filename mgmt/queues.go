@@ -224,7 +224,7 @@ func (c *Client) QueueDetails(ctx context.Context, vhost, name string) (Queue, e
 
 func (c *Client) getQueue(ctx context.Context, vhost, name string, v url.Values) (Queue, error) {
 	var raw json.RawMessage
-	if err := c.getJSON(ctx, "queues/"+pathEscape(vhost)+"/"+pathEscape(name), v, &raw); err != nil {
+	if err := c.getObject(ctx, "queues/"+pathEscape(vhost)+"/"+pathEscape(name), v, &raw); err != nil {
 		return Queue{}, fmt.Errorf("get queue %q%s: %w", name, inVHost(vhost), err)
 	}
 	return decodeQueue(raw)
@@ -244,7 +244,7 @@ type Binding struct {
 // QueueBindings lists the bindings whose destination is the queue.
 func (c *Client) QueueBindings(ctx context.Context, vhost, name string) ([]Binding, error) {
 	var out []Binding
-	err := c.getJSON(ctx, "queues/"+pathEscape(vhost)+"/"+pathEscape(name)+"/bindings", nil, &out)
+	err := c.getObject(ctx, "queues/"+pathEscape(vhost)+"/"+pathEscape(name)+"/bindings", nil, &out)
 	if err != nil {
 		return nil, fmt.Errorf("list bindings of queue %q%s: %w", name, inVHost(vhost), err)
 	}

@@ -57,6 +57,9 @@ type Deps struct {
 	// remembers a new one (it runs off the UI loop). Both may be nil.
 	Sorts    map[string]state.Sort
 	SaveSort func(view string, s state.Sort) error
+	// Notes are warnings to show in the status line at start (the
+	// configuration's), until the first key; terminal-safe, no secrets.
+	Notes []string
 }
 
 // Model is the root model.
@@ -156,8 +159,17 @@ func New(d Deps) *Model {
 	return m
 }
 
-// Init starts the first poll at once.
-func (m *Model) Init() tea.Cmd { return m.startPoll() }
+// Init shows the start's notes and starts the first poll at once.
+func (m *Model) Init() tea.Cmd {
+	if len(m.deps.Notes) > 0 {
+		note := "warning: " + m.deps.Notes[0]
+		for _, n := range m.deps.Notes[1:] {
+			note += "; " + n
+		}
+		m.line.set(note, true)
+	}
+	return m.startPoll()
+}
 
 // startPoll builds a poll from copies of the current state, unless one is
 // already running, in which case another follows as soon as it returns.

@@ -223,3 +223,7 @@ func failedLines(t *testing.T, log string) []string {
 	}
 	return out
 }
+
+// oneLine is a screen's text with its lines joined and runs of blanks made
+// one space: a status or result wrapped over lines reads as one.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

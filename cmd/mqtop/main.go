@@ -62,6 +62,7 @@ func run(args []string) int {
 		return 1
 	}
 	wire(&deps, cfg, cfg.Context, km, logger)
+	deps.Notes = notes(cfg.Warnings, cfg.Context.Password)
 	logger.Info("starting", "version", version.Get().String(), "context", cfg.Context)
 	model := tui.New(deps)
 	defer model.Close()
@@ -71,6 +72,16 @@ func run(args []string) int {
 		return 1
 	}
 	return 0
+}
+
+// notes are the configuration's warnings as the status line shows them at
+// start: without the password, in any of its forms or in a URL.
+func notes(warnings []string, password string) []string {
+	var out []string
+	for _, w := range warnings {
+		out = append(out, config.RedactError(errors.New(w), password).Error())
+	}
+	return out
 }
 
 // wire gives a context's dependencies the hooks that replace them: :ctx
@@ -114,10 +125,11 @@ func connect(cfg *config.Config, ctx config.Context, km keys.Map, logger *slog.L
 		return tui.Deps{}, fmt.Errorf("context %s: %w", ctx.Name, err)
 	}
 	// Every request has a timeout: 10 s, except the queue list, which may
-	// take 30 s (the management API's paging costs ~10 s at 50,000 queues).
+	// take 30 s (the management API's paging costs ~10 s at 50,000 queues);
+	// a GET of one queue never gets the list's 30 s.
 	timeout, listTimeout := 10*time.Second, 30*time.Second
 	client, err := mgmt.New(mgmt.Options{URLs: ctx.URLs, PrometheusURL: ctx.PrometheusURL, DerivePrometheus: !ctx.PrometheusDisabled,
-		User: ctx.User, Password: ctx.Password, TLS: tlsConf, Timeout: listTimeout, ReadOnly: ctx.ReadOnly, Logger: logger})
+		User: ctx.User, Password: ctx.Password, TLS: tlsConf, Timeout: listTimeout, ObjectTimeout: timeout, ReadOnly: ctx.ReadOnly, Logger: logger})
 	if err != nil {
 		return tui.Deps{}, fmt.Errorf("context %s: %w", ctx.Name, err)
 	}
