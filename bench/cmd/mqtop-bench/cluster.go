@@ -30,6 +30,7 @@ type ClusterResult struct {
 	ObjectTotals        int       // object_totals.queues
 	NodeIndexMs         []float64 // median scrape of each node alone
 	FreshMs             float64   // mqtop's first screen, depth order: a fresh IndexSource (scrape + 32 GETs)
+	FreshQueues         []int     // the index's queue count on each fresh start
 	KeptMs              float64   // a refresh with the index kept (32 GETs; the index rescraped in the background)
 	MgmtPageMs          float64   // the management source's depth-order screen
 	SortMs              float64   // the management API's first page by depth (its floor)
@@ -114,6 +115,9 @@ func runCluster(args []string) error {
 			res.ObjectTotals, res.IndexQueues = int(o.Queues.N), len(idx)
 			break
 		}
+		if serr == nil && len(idx) != *size {
+			logf("index %d of %d queues", len(idx), *size)
+		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("the index did not reach %d queues (index %d, %v; overview %v, %v)", *size, len(idx), serr, o.Queues, err)
 		}
@@ -129,7 +133,10 @@ func runCluster(args []string) error {
 			return err
 		}
 		times = append(times, msOf(time.Since(t)))
-		res.IndexQueues = len(idx)
+		if len(idx) != *size {
+			logf("scrape %d: %d of %d queues in the index", r, len(idx), *size)
+		}
+		res.IndexQueues = min(res.IndexQueues, len(idx))
 	}
 	res.IndexMs = median(times)
 	for _, n := range nodes {
@@ -163,9 +170,9 @@ func runCluster(args []string) error {
 			return fmt.Errorf("index source: %w", err)
 		}
 		fresh = append(fresh, msOf(time.Since(t)))
-		if p.Total != *size {
-			return fmt.Errorf("index source: %d queues in the index, want %d", p.Total, *size)
-		}
+		// Not a failure: a quorum queue whose leader is being re-elected
+		// (1,000 of them on 2 cores) is in no node's metrics for a moment.
+		res.FreshQueues = append(res.FreshQueues, p.Total)
 		for k := 0; k < 3; k++ {
 			time.Sleep(500 * time.Millisecond)
 			t = time.Now()
@@ -212,6 +219,7 @@ func (r ClusterResult) markdown() string {
 	fmt.Fprintf(&b, "| index scrape, every node in parallel (median of %d) | %.0f ms |\n", r.Reps, r.IndexMs)
 	fmt.Fprintf(&b, "| each node alone | %v ms |\n", roundAll(r.NodeIndexMs))
 	fmt.Fprintf(&b, "| mqtop, index source, depth order, fresh start (scrape + 32 GETs) | %.0f ms |\n", r.FreshMs)
+	fmt.Fprintf(&b, "| queues in the index on each fresh start | %v |\n", r.FreshQueues)
 	fmt.Fprintf(&b, "| mqtop, index source, depth order, index kept (32 GETs) | %.0f ms |\n", r.KeptMs)
 	fmt.Fprintf(&b, "| mqtop, management source, depth order | %.0f ms |\n", r.MgmtPageMs)
 	fmt.Fprintf(&b, "| management API, first page by depth (the floor of the management source) | %.0f ms |\n", r.SortMs)
