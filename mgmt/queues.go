@@ -34,7 +34,7 @@ var serverSort = map[SortKey]string{
 }
 
 // queueColumns are the fields a queue row needs; columns= keeps each page tiny.
-const queueColumns = "name,vhost,type,state,node,policy,durable,auto_delete,exclusive,messages,messages_ready," +
+const queueColumns = "name,vhost,type,state,node,leader,members,online,policy,durable,auto_delete,exclusive,messages,messages_ready," +
 	"messages_unacknowledged,consumers,message_stats.publish_details.avg_rate," +
 	"message_stats.deliver_get_details.avg_rate,message_stats.ack_details.avg_rate," +
 	"message_stats.publish_details.rate,message_stats.deliver_get_details.rate,message_stats.ack_details.rate"

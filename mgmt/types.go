@@ -38,6 +38,21 @@ type Queue struct {
 // Key identifies a queue across vhosts.
 func (q Queue) Key() string { return q.VHost + "\x00" + q.Name }
 
+// Home is the node a queue lives on: a quorum queue's leader, another
+// queue's node ("" when the broker did not say).
+func (q Queue) Home() string {
+	if q.Leader != "" {
+		return q.Leader
+	}
+	return q.Node
+}
+
+// UnderReplicated: a replicated queue (quorum, stream) with members that
+// are not online.
+func (q Queue) UnderReplicated() bool {
+	return len(q.Members) > 0 && len(q.Online) < len(q.Members)
+}
+
 // rawQueue mirrors the broker's JSON with every field lenient.
 type rawQueue struct {
 	VHost          Text          `json:"vhost"`

@@ -38,6 +38,7 @@ func (m *Model) applySnapshot(s SnapshotLoaded) tea.Cmd {
 	}
 	if s.NodesErr == nil {
 		m.nodes = s.Nodes
+		m.queues.SetNodes(len(s.Nodes))
 	}
 	if r, ok := m.deps.AMQP.(interface{ Refused() error }); ok {
 		m.amqpRefused = r.Refused()

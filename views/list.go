@@ -20,6 +20,12 @@ type Column[T any] struct {
 	Priority int    // 0 is always shown; the highest numbers drop first on narrow terminals
 	Sort     string // the sort key this column orders by; "" when it cannot
 	VHost    bool   // the vhost column: dropped when the list is scoped to one vhost
+	// Sparse columns (a queue's node, its online members) are dropped while
+	// no row of the page has a value: a single node's list stays as it was.
+	Sparse bool
+	// When, if set, says whether the column is shown at all (a queue's node
+	// only on a cluster).
+	When func() bool
 	Cell     func(row T) string
 
 	flex bool // took the free width in this layout

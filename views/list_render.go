@@ -23,7 +23,7 @@ func (l *List[T]) layout() []Column[T] {
 	for ; maxPrio >= 0; maxPrio-- {
 		used, cols := 0, []Column[T]{}
 		for _, c := range l.Spec.Columns {
-			if c.Priority <= maxPrio && !(c.VHost && l.vhost != "") {
+			if c.Priority <= maxPrio && !(c.VHost && l.vhost != "") && !(c.Sparse && l.empty(c)) && (c.When == nil || c.When()) {
 				cols = append(cols, c)
 				used += c.Width + 1
 			}
@@ -38,6 +38,16 @@ func (l *List[T]) layout() []Column[T] {
 		}
 	}
 	return nil
+}
+
+// empty says no row of the page has a value in column c.
+func (l *List[T]) empty(c Column[T]) bool {
+	for _, r := range l.page.Rows {
+		if c.Cell(r) != "" {
+			return false
+		}
+	}
+	return true
 }
 
 // View renders the titles, the window of rows and the position line.

@@ -17,7 +17,12 @@ type Queues struct {
 	*List[mgmt.Queue]
 	keys *keys.Map
 	info map[string]RowInfo // what the root derived per row (trend, exact counts)
+	// nodes is the cluster's node count: the NODE column shows on a cluster.
+	nodes int
 }
+
+// SetNodes tells the list how many nodes the cluster has.
+func (v *Queues) SetNodes(n int) { v.nodes = n }
 
 // queueSorts is the order `s` cycles through: deepest first, because the
 // on-call question is "what is backing up?".
@@ -141,5 +146,5 @@ func (v *Queues) Update(msg tea.KeyPressMsg) tea.Cmd {
 // consumes, or unacked messages piling up with no acks.
 func highlight(q mgmt.Queue, info RowInfo) bool {
 	backlog := q.Ready.OK && q.Ready.N > 0 && q.Consumers.OK && q.Consumers.N == 0 && q.Type != "stream"
-	return backlog || info.UnackedStuck
+	return backlog || info.UnackedStuck || q.UnderReplicated()
 }

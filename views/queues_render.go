@@ -1,6 +1,8 @@
 package views
 
 import (
+	"fmt"
+
 	"github.com/mqtop/mqtop/mgmt"
 )
 
@@ -29,7 +31,22 @@ func (v *Queues) columns() []Column[mgmt.Queue] {
 		{Title: "IN/S", Width: 6, Right: true, Sort: string(mgmt.SortIn), Priority: 3, Cell: func(q mgmt.Queue) string { return inCell(q, info(q)) }},
 		{Title: "OUT/S", Width: 6, Right: true, Sort: string(mgmt.SortOut), Priority: 3, Cell: func(q mgmt.Queue) string { return FmtRate(q.DeliverRate) }},
 		{Title: "TREND", Width: 15, Priority: 4, Cell: func(q mgmt.Queue) string { return FmtTrend(info(q).Trend) }},
+		{Title: "NODE", Width: 16, Priority: 8, Sparse: true, When: func() bool { return v.nodes > 1 }, Cell: func(q mgmt.Queue) string { return Clean(q.Home()) }},
+		{Title: "ONLINE", Width: 6, Right: true, Priority: 5, Sparse: true, Cell: membersCell},
 	}
+}
+
+// membersCell is a replicated queue's online members of its members
+// ("2/3", marked when fewer are online); "" for a queue on one node.
+func membersCell(q mgmt.Queue) string {
+	if len(q.Members) == 0 {
+		return ""
+	}
+	s := fmt.Sprintf("%d/%d", len(q.Online), len(q.Members))
+	if q.UnderReplicated() {
+		s = "!" + s
+	}
+	return s
 }
 
 // exactSign marks a count read just now (a passive declare after an
