@@ -115,6 +115,14 @@ type Node struct {
 	ProcUsed      Count   `json:"proc_used"`
 	ProcTotal     Count   `json:"proc_total"`
 	Partitions    Strings `json:"partitions"`
+	// Version is the node's RabbitMQ version (its rabbit application's):
+	// nodes differ during a rolling upgrade.
+	Version string `json:"version,omitempty"`
+	// QuorumCritical is why stopping the node would cost quorum queues or
+	// streams their quorum, "" when it would not or nobody asked; Checked
+	// says the node's health check answered (see QuorumCritical).
+	QuorumCritical string `json:"quorum_critical,omitempty"`
+	QuorumChecked  bool   `json:"-"`
 }
 
 type rawNode struct {
@@ -135,9 +143,13 @@ type rawNode struct {
 	ProcUsed      Count   `json:"proc_used"`
 	ProcTotal     Count   `json:"proc_total"`
 	Partitions    Strings `json:"partitions"`
+	Applications  []struct {
+		Name    Text `json:"name"`
+		Version Text `json:"version"`
+	} `json:"applications"`
 }
 
-var nodeColumns = "name,type,running,uptime,mem_used,mem_limit,mem_alarm,disk_free,disk_free_limit,disk_free_alarm,fd_used,fd_total,sockets_used,sockets_total,proc_used,proc_total,partitions"
+var nodeColumns = "name,type,running,uptime,mem_used,mem_limit,mem_alarm,disk_free,disk_free_limit,disk_free_alarm,fd_used,fd_total,sockets_used,sockets_total,proc_used,proc_total,partitions,applications"
 
 // Nodes reads GET /api/nodes with only the columns the header and overview use.
 func (c *Client) Nodes(ctx context.Context) ([]Node, error) {
@@ -153,6 +165,11 @@ func (c *Client) Nodes(ctx context.Context) ([]Node, error) {
 			DiskFree: r.DiskFree, DiskFreeLimit: r.DiskFreeLimit, DiskAlarm: bool(r.DiskAlarm),
 			FDUsed: r.FDUsed, FDTotal: r.FDTotal, SocketsUsed: r.SocketsUsed, SocketsTotal: r.SocketsTotal,
 			ProcUsed: r.ProcUsed, ProcTotal: r.ProcTotal, Partitions: r.Partitions,
+		}
+		for _, a := range r.Applications {
+			if a.Name == "rabbit" {
+				out[i].Version = string(a.Version)
+			}
 		}
 	}
 	return out, nil

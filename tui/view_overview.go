@@ -38,12 +38,28 @@ func init() {
 	}, detail: nodeDetail})
 }
 
+// quorumChecker says which nodes are quorum-critical (mgmt.Client).
+type quorumChecker interface {
+	QuorumCritical(ctx context.Context) (map[string]string, error)
+}
+
 // nodesPage lists the nodes (a cluster has a handful: one request, cut
 // locally).
 func nodesPage(ctx context.Context, d Deps, q views.ListQuery) (views.Page[mgmt.Node], error) {
 	nodes, err := d.Backend.Nodes(ctx)
 	if err != nil {
 		return views.Page[mgmt.Node]{}, err
+	}
+	if qc, ok := d.Backend.(quorumChecker); ok && len(nodes) > 1 {
+		// Which nodes may not be stopped now: asked of every endpoint of
+		// the context; a failed check leaves the column empty, not the list.
+		if crit, err := qc.QuorumCritical(ctx); err == nil {
+			for i := range nodes {
+				if reason, ok := crit[nodes[i].Name]; ok {
+					nodes[i].QuorumCritical, nodes[i].QuorumChecked = reason, true
+				}
+			}
+		}
 	}
 	var re *regexp.Regexp
 	if q.Filter != "" {

@@ -26,7 +26,7 @@ type Column[T any] struct {
 	// When, if set, says whether the column is shown at all (a queue's node
 	// only on a cluster).
 	When func() bool
-	Cell     func(row T) string
+	Cell func(row T) string
 
 	flex bool // took the free width in this layout
 }

@@ -104,7 +104,7 @@ func TestOverviewNodeCells(t *testing.T) {
 		{"NODE", a, "rabbit@a"},
 		{"NODE", evil, `rabbit@\x1b[31mevil`},
 		{"RUNNING", a, "yes"},
-		{"RUNNING", c, "no"},
+		{"RUNNING", c, "DOWN"},
 		{"UPTIME", a, "3d2h"},
 		{"UPTIME", b, "45m00s"},
 		{"UPTIME", evil, "1m30s"},
@@ -189,7 +189,7 @@ func TestOverviewRates(t *testing.T) {
 	if lines[0] != "publish/s –        " || lines[1] != "deliver/s –        " {
 		t.Fatalf("no rates yet:\n%q\n%q", lines[0], lines[1])
 	}
-	if !strings.Contains(lines[2], "averages over the session") || lines[3] != "" || !strings.HasPrefix(lines[4], "NODE") {
+	if !strings.Contains(lines[2], "averages over the session") || !strings.HasPrefix(lines[3], "NETWORK PARTITION: rabbit@") || !strings.HasPrefix(lines[4], "NODE") {
 		t.Fatalf("chart head:\n%s", strings.Join(lines[:5], "\n"))
 	}
 	v.SetRates([]float64{0, 1, 2, 3, 4, 5, 6, 7}, []float64{7, 7, 7, 7})
@@ -275,5 +275,36 @@ func TestOverviewShortTerminal(t *testing.T) {
 	}
 	if out := ansi.Strip(v.View()); !strings.Contains(out, "rabbit@a") {
 		t.Fatalf("no node on a short terminal:\n%s", out)
+	}
+}
+
+// A cluster mid-upgrade and a node that may not be stopped are said above
+// the nodes; the QUORUM column shows only where the check answered.
+func TestOverviewClusterWarnings(t *testing.T) {
+	nodes := []mgmt.Node{
+		{Name: "rabbit@a", Running: true, Version: "3.13.7", QuorumChecked: true},
+		{Name: "rabbit@b", Running: true, Version: "4.0.5", QuorumChecked: true, QuorumCritical: "There are queues with minimum online quorum"},
+		{Name: "rabbit@c", Running: true, Version: "3.13.7"},
+	}
+	ws := clusterWarnings(nodes)
+	if len(ws) != 2 || ws[0] != "mixed RabbitMQ versions (3.13.7 on 2, 4.0.5 on 1): an upgrade in progress?" ||
+		ws[1] != "rabbit@b is quorum-critical: There are queues with minimum online quorum" {
+		t.Fatalf("warnings %q", ws)
+	}
+	for i, want := range []string{"ok", "CRITICAL", ""} {
+		if got := quorumCell(nodes[i]); got != want {
+			t.Errorf("QUORUM of %s = %q, want %q", nodes[i].Name, got, want)
+		}
+	}
+	k := keys.Default()
+	v := NewOverview(&k)
+	v.SetSize(160, 12)
+	v.SetPage(Page[mgmt.Node]{Rows: nodes, Matched: 3, Total: 3})
+	out := ansi.Strip(v.View())
+	if !strings.Contains(out, "mixed RabbitMQ versions") || !strings.Contains(out, "(+1 more") || !strings.Contains(out, "QUORUM") || !v.Spec.Highlight(nodes[1]) {
+		t.Fatalf("overview of a mixed, quorum-critical cluster:\n%s", out)
+	}
+	if clusterWarnings(nodes[:1]) != nil {
+		t.Fatal("a healthy node warned about")
 	}
 }
