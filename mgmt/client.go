@@ -64,6 +64,7 @@ type Client struct {
 	readOnly   bool
 	transport  *http.Transport
 	current    atomic.Int32
+	failover   failover // going back to the first endpoint (failover.go)
 	log        *slog.Logger
 
 	idMu  sync.Mutex
@@ -141,24 +142,6 @@ func (c *Client) rh(ctx context.Context) *rabbithole.Client {
 	rc, _ := rabbithole.NewTLSClient(c.Endpoint(), c.user, c.password, ctxTransport{ctx: ctx, base: c.transport})
 	rc.SetTimeout(c.timeout)
 	return rc
-}
-
-// withFailover runs call against the current endpoint and, on a network
-// failure (not an HTTP error), against each other endpoint in turn.
-func (c *Client) withFailover(ctx context.Context, call func(ctx context.Context) error) error {
-	var err error
-	for i := 0; i < len(c.urls); i++ {
-		cctx, cancel := context.WithTimeout(ctx, c.timeout)
-		err = call(cctx)
-		cancel()
-		if err == nil || !isNetworkError(err) || ctx.Err() != nil {
-			return err
-		}
-		if len(c.urls) > 1 {
-			c.current.Store((c.current.Load() + 1) % int32(len(c.urls)))
-		}
-	}
-	return err
 }
 
 func isNetworkError(err error) bool {
