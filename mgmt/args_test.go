@@ -195,7 +195,7 @@ func TestArgsParseFree(t *testing.T) {
 		{"x-message-ttl", nil, `line 1: "x-message-ttl" is not key=value`},
 		{"a=1\na=2", nil, `line 2: argument "a" given twice`},
 		{"a:={", nil, `line 1: argument "a": "{" after := is not JSON`},
-		{"x=1\n=2", nil, "line 2: empty argument name"},
+		{"x=1\n=2", nil, "line 2: argument name is empty"},
 		{"header x", nil, `line 1: "header x" is not key=value`}, // the text shown is the user's
 		{"[1]", nil, "arguments: JSON must be an object, got an array"},
 	}

@@ -91,9 +91,9 @@ func roMutations(f roFix) map[string]func(ctx context.Context, c *mgmt.Client) e
 // roReaders only read (GET) or touch nothing on the broker.
 var roReaders = []string{
 	"Bindings", "ChannelConsumers", "ChannelDetail", "Channels", "Close", "ConnectionChannels", "Connections",
-	"Consumers", "Endpoint", "ExchangeBindings", "ExchangeNames", "ExchangeTypes", "Exchanges",
-	"ExplainExchangeConflict", "ExplainQueueConflict", "FeatureFlags", "GetConnection", "GetQueue", "Identity",
-	"ListQueuesPage", "ListVHosts", "Nodes", "Overview", "Policies", "PrometheusEndpoint", "QueueBindings",
+	"Consumers", "Endpoint", "Endpoints", "ExchangeBindings", "ExchangeNames", "ExchangeTypes", "Exchanges",
+	"ExplainExchangeConflict", "ExplainQueueConflict", "FailedOver", "FeatureFlags", "GetConnection", "GetQueue", "Identity",
+	"ListQueuesPage", "ListVHosts", "Nodes", "Overview", "Policies", "PrometheusEndpoint", "QueueBindings", "QuorumCritical", "VisibleVHosts",
 	"QueueDetails", "ReadOnly", "RouteTopology", "ScrapeQueueIndex", "TopicPermissions", "UserDetail", "Users",
 	"VHostDetail", "VHostLimits", "VHosts",
 	"PolicyPreview", "PolicyTargets", "VHostContents", "WhoAmI",

@@ -28,6 +28,16 @@ func (m *Model) header() string {
 	if o.ClusterName != "" {
 		parts = append(parts, part{theme.Value.Render(views.Clean(o.ClusterName)), 2})
 	}
+	if f, ok := m.deps.Backend.(failingOver); ok && len(f.Endpoints()) > 1 {
+		// A context of several nodes: which one answers, and whether that is
+		// because the first stopped answering.
+		if o.Node != "" {
+			parts = append(parts, part{theme.Label.Render("on ") + views.Clean(o.Node), 1})
+		}
+		if since := f.FailedOver(); !since.IsZero() {
+			parts = append(parts, part{theme.Badge("FAILED OVER "+views.FmtDuration(time.Since(since).Truncate(time.Second)), theme.Warn), 0})
+		}
+	}
 	if o.RabbitMQVersion != "" {
 		parts = append(parts, part{theme.Label.Render("RabbitMQ ") + views.Clean(o.RabbitMQVersion), 1},
 			part{theme.Label.Render("Erlang ") + views.Clean(o.ErlangVersion), 3})
@@ -94,6 +104,12 @@ func (m *Model) header() string {
 		theme.Label.Render("queues"), views.FmtCount(o.Queues), theme.Label.Render("consumers"), views.FmtCount(o.Consumers))
 	line3 := joinRight(l3, m.sourceInfo(), m.width)
 	return views.Truncate(line1, m.width) + "\n" + views.Truncate(l2, m.width) + "\n" + views.Truncate(line3, m.width)
+}
+
+// failingOver is a backend with several management endpoints (mgmt.Client).
+type failingOver interface {
+	Endpoints() []string
+	FailedOver() time.Time
 }
 
 func alarms(nodes []mgmt.Node) []string {
