@@ -129,7 +129,8 @@ func alarms(nodes []mgmt.Node) []string {
 	return out
 }
 
-// freshness says how old the data is and how fast the API answers, or why
+// freshness says how old the data is and how fast the API answers, that
+// it does not answer (a poll outstanding longer than the interval), or why
 // it is stale: as much of the cause as the room the header line's other
 // parts leave (noteTrouble says it whole in the status line when that is
 // not enough).
@@ -145,6 +146,10 @@ func (m *Model) freshness() string {
 		return theme.Error.Render(fit(m.unreachable()))
 	case !m.everGood:
 		return theme.Dim.Render("connecting…")
+	case m.lastErr == nil && m.unanswered() > 0:
+		// The last figure would read as the API's latency now: say it is
+		// not answering, and for how long (the clock redraws it).
+		return theme.Warning.Render(fit(fmt.Sprintf("api not answering for %ds", int(m.unanswered().Seconds()))))
 	case m.lastErr != nil:
 		age := time.Since(m.lastGood)
 		return theme.Warning.Render(fit(fmt.Sprintf("stale %s: %s", views.FmtDuration(age), views.Clean(m.lastErr.Error()))))

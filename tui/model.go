@@ -73,6 +73,8 @@ type Model struct {
 	// Polling.
 	seq, tickGen     int
 	inflight         bool
+	pollStart        time.Time // when the poll in flight was sent
+	clockOn          bool      // a clockMsg is due (startClock)
 	pending          bool
 	failures         int
 	interval         time.Duration
@@ -179,6 +181,7 @@ func (m *Model) startPoll() tea.Cmd {
 		return nil
 	}
 	m.inflight, m.pending = true, false
+	m.pollStart = time.Now()
 	m.seq++
 	spec := pollSpec{seq: m.seq, timeout: m.deps.Timeout, listTimeout: m.deps.ListTimeout}
 	switch s := m.top().(type) {
@@ -238,10 +241,13 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.gen != m.tickGen {
 			return m, nil
 		}
-		return m, m.startPoll()
+		// The clock redraws the header's wait should this poll (or the one
+		// still in flight) go unanswered.
+		return m, tea.Batch(m.startPoll(), m.startClock())
 	case clockMsg:
-		if m.stale() {
-			return m, clock()
+		m.clockOn = false
+		if m.stale() || m.inflight {
+			return m, m.startClock()
 		}
 		return m, nil
 	case vhostsLoaded:

@@ -117,3 +117,26 @@ func nextDelay(interval, took time.Duration, failures int) time.Duration {
 	}
 	return min(d, 30*time.Second)
 }
+
+// startClock starts the once-a-second redraw (clockMsg) unless it runs
+// already; it runs while the data is stale or a poll is outstanding, for
+// the ages and the wait the header shows.
+func (m *Model) startClock() tea.Cmd {
+	if m.clockOn {
+		return nil
+	}
+	m.clockOn = true
+	return clock()
+}
+
+// unanswered is how long the poll in flight has waited for the API, once
+// that is longer than the refresh interval (and a second); 0 otherwise.
+func (m *Model) unanswered() time.Duration {
+	if !m.inflight || m.pollStart.IsZero() {
+		return 0
+	}
+	if w := time.Since(m.pollStart); w > max(m.interval, time.Second) {
+		return w
+	}
+	return 0
+}

@@ -88,7 +88,7 @@ func (m *Model) applySnapshot(s SnapshotLoaded) tea.Cmd {
 		cmds = append(cmds, m.startPoll())
 	}
 	if m.stale() && !wasStale {
-		cmds = append(cmds, clock())
+		cmds = append(cmds, m.startClock())
 	}
 	return tea.Batch(cmds...)
 }

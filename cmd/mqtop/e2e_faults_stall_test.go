@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -10,10 +11,12 @@ import (
 
 // A management API that stalls, behind a proxy of the test's: first one
 // that accepts and never answers, then one that answers a byte a second.
-// Every request times out, the UI answers keys throughout, the header marks
-// the last good data stale (once the poll's slowest request, the queue
-// list's, has timed out: about 30 s) and starts to say why, and when the
-// proxy forwards again mqtop recovers by itself.
+// Every request times out, the UI answers keys throughout, the header says
+// "api not answering for Ns" (counting the seconds) instead of the last
+// latency once the poll has waited longer than the interval, then marks the
+// last good data stale (once the poll's slowest request, the queue list's,
+// has timed out: about 30 s) and starts to say why, and when the proxy
+// forwards again mqtop recovers by itself.
 func TestE2EFaultStalledAPI(t *testing.T) {
 	n := testenv.StartNode(t)
 	const q = "stall-q"
@@ -40,9 +43,13 @@ func TestE2EFaultStalledAPI(t *testing.T) {
 		stalled := time.Now()
 		lat := latencies{fault: "management API " + mode.String()}
 		var s, said string
+		waits := map[string]bool{} // the "api not answering for Ns" the header showed
 		for {
 			lat.help(tm)
 			s = tm.screen()
+			if w := notAnswering.FindString(headerLine(s)); w != "" {
+				waits[w] = true
+			}
 			if strings.Contains(s, "stale ") {
 				break
 			}
@@ -56,6 +63,12 @@ func TestE2EFaultStalledAPI(t *testing.T) {
 			time.Sleep(time.Second)
 		}
 		t.Logf("%s: stale shown %v after the API stalled: %s", mode, time.Since(stalled).Round(100*time.Millisecond), headerLine(s))
+		// Until then the header said the API was not answering, not the
+		// last latency, and counted the seconds.
+		if len(waits) < 2 {
+			t.Fatalf("%s: the header did not count the seconds the API has not answered (saw %v)", mode, waits)
+		}
+		t.Logf("%s: the header said %d different waits, e.g. %q", mode, len(waits), anyKey(waits))
 		if !strings.Contains(s, "nodes 1/1") || rowOf(s, q) == nil {
 			t.Fatalf("%s: last good data not kept:\n%s", mode, s)
 		}
@@ -82,7 +95,7 @@ func TestE2EFaultStalledAPI(t *testing.T) {
 		proxy.SetMode(testenv.Forward)
 		back := time.Now()
 		tm.waitUntil(60*time.Second, "recovery", func(s string) bool {
-			return !strings.Contains(s, "stale ") && strings.Contains(s, "api ") && strings.Contains(s, "nodes 1/1")
+			return !strings.Contains(s, "stale ") && !strings.Contains(s, "not answering") && strings.Contains(s, "api ") && strings.Contains(s, "nodes 1/1")
 		})
 		t.Logf("%s: recovered %v after the proxy forwarded again", mode, time.Since(back).Round(100*time.Millisecond))
 	}
@@ -98,4 +111,13 @@ func TestE2EFaultStalledAPI(t *testing.T) {
 	t.Logf("%d requests timed out", timeouts)
 	tm.keys("q")
 	tm.waitFor(10*time.Second, "EXITED:0")
+}
+
+var notAnswering = regexp.MustCompile(`api not answering for [0-9]+s`)
+
+func anyKey(m map[string]bool) string {
+	for k := range m {
+		return k
+	}
+	return ""
 }
