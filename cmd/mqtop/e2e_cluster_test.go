@@ -41,6 +41,22 @@ func TestE2EClusterNodeStopsAndReturns(t *testing.T) {
 	if !strings.Contains(s, "on "+n1.Node[:12]) {
 		t.Fatalf("the header does not say mqtop is on node 1:\n%s", s)
 	}
+	// browse opens the AMQP session, to node 1 (its listener).
+	browse := func(when string) {
+		t.Helper()
+		tm.keys("g")
+		tm.waitFor(10*time.Second, "1/2 queues")
+		if r := rowOf(tm.screen(), "fo-qq"); r == nil {
+			t.Fatalf("%s: fo-qq not listed", when)
+		}
+		tm.keys("m")
+		tm.waitFor(10*time.Second, "Browse fo-qq")
+		tm.keys("C-s")
+		tm.waitFor(30*time.Second, "Messages of fo-qq", "2 shown")
+		tm.keys("Escape")
+		tm.waitFor(10*time.Second, "/2 queues")
+	}
+	browse("before the stop")
 
 	// The screen is watched while the node shuts down: when mqtop moved to
 	// another node, and whether the data ever went stale meanwhile.
@@ -75,6 +91,8 @@ func TestE2EClusterNodeStopsAndReturns(t *testing.T) {
 	if depth(t, n2.Env, "/", "fo-qq") != 2 {
 		t.Fatal("fo-qq lost its messages when its leader stopped")
 	}
+	// The AMQP session, whose node stopped, dials the node mqtop is on now.
+	browse("after the failover")
 	tm.keys(":")
 	tm.text("overview")
 	tm.keys("Enter")
