@@ -95,6 +95,11 @@ func TestPublishBlockedByAnAlarm(t *testing.T) {
 		t.Fatalf("repeat on the blocked connection: %+v, %v; want refused at once", sum, err)
 	}
 
+	// So is an RPC.
+	if _, err := s.RPC(ctx, RPCRequest{PublishRequest: small, Timeout: timeout}); !errors.As(err, &blocked) || blocked.Unconfirmed != 0 {
+		t.Fatalf("RPC on the blocked connection: %v; want refused at once", err)
+	}
+
 	// A repeat of 64 × 1 MiB on a new connection, which the broker blocks
 	// only once it publishes: it ends by itself, and says how many are
 	// unconfirmed.

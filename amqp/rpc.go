@@ -114,6 +114,10 @@ func (s *Session) rpc(ctx context.Context, req RPCRequest, n int, each func(RPCR
 		return opErr(op, vhost, err)
 	}
 	pub.ReplyTo = DirectReplyTo
+	// A blocked connection reads nothing more: refused at once, as Publish.
+	if err := s.refuseBlocked(op, vhost); err != nil {
+		return err
+	}
 	if n == 1 {
 		var cancel context.CancelFunc
 		ctx, cancel = s.bounded(ctx, timeout)
