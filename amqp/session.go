@@ -61,6 +61,9 @@ type Target struct {
 	URL     string // amqp:// or amqps://, without credentials
 	Cluster string // the cluster_name the server must announce; "" checks nothing
 	Via     string // where Cluster came from (the management URL), for messages
+	// Others are further endpoints of the same cluster (a context listing
+	// every node's AMQP URL), tried in order when URL does not answer.
+	Others []string
 }
 
 // WrongBroker is the refusal of an AMQP endpoint whose broker announced
@@ -170,19 +173,26 @@ func (s *Session) Refused() error {
 
 // target resolves the endpoint of the next dial. With Config.Target, TLS
 // is used for amqps:// only: the scheme comes from the broker's listener.
-func (s *Session) target(ctx context.Context) (string, Target, error) {
+func (s *Session) target(ctx context.Context) ([]string, Target, error) {
 	if s.cfg.Target == nil {
-		return s.url, Target{}, s.urlErr
+		return []string{s.url}, Target{}, s.urlErr
 	}
 	t, err := s.cfg.Target(ctx)
 	if err != nil {
-		return "", t, fmt.Errorf("find the AMQP endpoint: %w", err)
+		return nil, t, fmt.Errorf("find the AMQP endpoint: %w", err)
 	}
 	s.mu.Lock()
 	cfg := s.cfg
 	s.mu.Unlock()
-	u, err := cleanURL(&cfg, t.URL, false)
-	return u, t, err
+	var addrs []string
+	for _, raw := range append([]string{t.URL}, t.Others...) {
+		u, err := cleanURL(&cfg, raw, false)
+		if err != nil {
+			return nil, t, err
+		}
+		addrs = append(addrs, u)
+	}
+	return addrs, t, nil
 }
 
 // ReadOnly reports whether the session refuses changes.
@@ -312,10 +322,43 @@ func (s *Session) acquire(ctx context.Context, vhost string) (*amqp091.Connectio
 func (s *Session) dial(ctx context.Context, vhost string) (*amqp091.Connection, error) {
 	dctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
-	addr, want, err := s.target(dctx)
+	addrs, want, err := s.target(dctx)
 	if err != nil {
 		return nil, err
 	}
+	// Several endpoints (one per node): each in order, sharing the timeout,
+	// the next only when one does not answer. A refusal (another cluster,
+	// the credentials, the vhost) would be the same everywhere.
+	for i, addr := range addrs {
+		actx, acancel := dctx, context.CancelFunc(func() {})
+		if len(addrs) > 1 && i < len(addrs)-1 {
+			actx, acancel = context.WithTimeout(dctx, s.cfg.Timeout/time.Duration(len(addrs)))
+		}
+		conn, err := s.dialAddr(actx, vhost, addr, want)
+		acancel()
+		if err == nil || i == len(addrs)-1 || !unreachable(err) || dctx.Err() != nil {
+			return conn, err
+		}
+		s.log.Warn("amqp endpoint not answering; trying the next", "url", addr, "next", addrs[i+1], "err", scrubErr(err, s.cfg.Password))
+	}
+	return nil, errors.New("no AMQP endpoint") // not reached: addrs is never empty
+}
+
+// unreachable: the endpoint did not answer (refused, reset, timed out), as
+// opposed to answering with a refusal.
+func unreachable(err error) bool {
+	var wb *WrongBroker
+	var ae *amqp091.Error
+	if errors.As(err, &wb) || errors.As(err, &ae) {
+		return false
+	}
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+// dialAddr opens a connection to vhost at addr, which must announce want's
+// cluster.
+func (s *Session) dialAddr(dctx context.Context, vhost, addr string, want Target) (*amqp091.Connection, error) {
 	var raw atomic.Pointer[net.Conn]
 	cfg := amqp091.Config{
 		SASL:       []amqp091.Authentication{&amqp091.PlainAuth{Username: s.cfg.User, Password: s.cfg.Password}},

@@ -168,7 +168,10 @@ func amqpTarget(client *mgmt.Client, configured string) func(context.Context) (a
 		if err != nil {
 			return amqp.Target{}, fmt.Errorf("cannot check which broker the AMQP endpoint belongs to: %w", err)
 		}
-		t := amqp.Target{URL: configured, Cluster: id.Cluster, Via: mgmt.RedactURL(id.Endpoint)}
+		t := amqp.Target{Cluster: id.Cluster, Via: mgmt.RedactURL(id.Endpoint)}
+		if urls := config.SplitAMQPURLs(configured); len(urls) > 0 {
+			t.URL, t.Others = urls[0], urls[1:] // one per node, in order
+		}
 		if t.URL == "" {
 			if t.URL, err = mgmt.ListenerURL(id.Endpoint, id, mgmt.KindAMQP); err != nil {
 				return t, err

@@ -83,7 +83,7 @@ type TLS struct {
 type Context struct {
 	Name               string
 	URLs               []string // management endpoints, failover order; no credentials
-	AMQPURL            string   // no credentials; "" = the broker's own listener
+	AMQPURL            string   // no credentials; "" = the broker's own listener; several comma-separated (one per node) for failover
 	PrometheusURL      string   // "" = the broker's own listener (or none when PrometheusDisabled)
 	PrometheusDisabled bool
 	User               string

@@ -614,3 +614,18 @@ func TestSeveralURLs(t *testing.T) {
 		t.Errorf("env: %q", c.URLs)
 	}
 }
+
+// Several AMQP URLs (one per node) are kept in order, each cleaned; a
+// credential in any of them is taken out.
+func TestAMQPURLList(t *testing.T) {
+	cfg := newHarness(t).mustLoad("--url", "http://n1:15672,http://n2:15672", "--amqp-url", "amqp://n1:5672/vh,amqps://ops:s3c,ret@n2:5671")
+	if got := cfg.Context.AMQPURL; got != "amqp://n1:5672/vh,amqps://n2:5671" {
+		t.Fatalf("AMQP URLs %q", got)
+	}
+	if got := SplitAMQPURLs(cfg.Context.AMQPURL); len(got) != 2 || got[1] != "amqps://n2:5671" {
+		t.Fatalf("split %q", got)
+	}
+	if cfg.Context.User != "ops" || cfg.Context.Password != "s3c,ret" {
+		t.Fatalf("userinfo of the second URL: %q / set %v", cfg.Context.User, cfg.Context.Password != "")
+	}
+}

@@ -202,12 +202,20 @@ func (l *layer) setAMQP(raw, origin string) error {
 	if raw == "" {
 		return nil
 	}
-	clean, user, pass, err := cleanURL(raw, amqpKind)
-	if err != nil {
-		return fmt.Errorf("%s: %w", origin, err)
+	var cleaned []string
+	for _, part := range SplitAMQPURLs(raw) {
+		clean, user, pass, err := cleanURL(part, amqpKind)
+		if err != nil {
+			return fmt.Errorf("%s: %w", origin, err)
+		}
+		cleaned = append(cleaned, clean)
+		l.takeUserinfo(user, pass)
 	}
-	l.amqpURL = clean
-	l.takeUserinfo(user, pass)
+	if len(cleaned) == 0 {
+		return nil
+	}
+	// Several: one per node, tried in order (the first is AMQPURL).
+	l.amqpURL = strings.Join(cleaned, ",")
 	return nil
 }
 

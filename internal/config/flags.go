@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -31,7 +32,7 @@ func newFlagSet(f *flagValues) *pflag.FlagSet {
 	fs.Usage = func() {}
 	fs.SortFlags = false
 	fs.Var((*urlList)(&f.urls), "url", "management `URL`; repeat or comma-separate for failover (default http://localhost:15672)")
-	fs.StringVar(&f.amqpURL, "amqp-url", "", "AMQP `URL` (default: the broker's own AMQP listener, on the management host)")
+	fs.StringVar(&f.amqpURL, "amqp-url", "", "AMQP `URL`; comma-separate several (one per node) for failover (default: the broker's own AMQP listener, on the management host)")
 	fs.StringVar(&f.promURL, "prometheus-url", "", "Prometheus `URL` (default: the broker's own Prometheus listener, on the management host)")
 	fs.BoolVar(&f.noProm, "no-prometheus", false, "do not use the Prometheus endpoint")
 	fs.StringVar(&f.user, "user", "", "user `NAME` (default guest)")
@@ -94,7 +95,13 @@ func (u *urlList) Type() string       { return "strings" }
 // it allowed), so "http://u:a,b@h1,https://h2/x,y" is two URLs. Parts are
 // trimmed of spaces and stray commas (",,", a trailing one); empty parts
 // are dropped.
-func SplitURLs(v string) []string {
+func SplitURLs(v string) []string { return splitOn(v, "http://", "https://") }
+
+// SplitAMQPURLs splits a comma-separated list of AMQP URLs the same way,
+// where the next part starts with amqp:// or amqps://.
+func SplitAMQPURLs(v string) []string { return splitOn(v, "amqp://", "amqps://") }
+
+func splitOn(v string, schemes ...string) []string {
 	var out []string
 	start := 0
 	for i := 0; i < len(v); i++ {
@@ -102,7 +109,7 @@ func SplitURLs(v string) []string {
 			continue
 		}
 		next := strings.TrimLeft(v[i+1:], " \t")
-		if hasPrefixFold(next, "http://") || hasPrefixFold(next, "https://") {
+		if slices.ContainsFunc(schemes, func(p string) bool { return hasPrefixFold(next, p) }) {
 			if p := strings.Trim(v[start:i], ", \t"); p != "" {
 				out = append(out, p)
 			}
