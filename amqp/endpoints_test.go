@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"net"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/mqtop/mqtop/internal/testenv"
 )
@@ -68,5 +70,37 @@ func TestSessionDialsTheNextEndpoint(t *testing.T) {
 	})
 	if _, err := none.Purge(testCtx(t), vh, "ep-q"); err == nil {
 		t.Fatal("no endpoint answers, yet purge succeeded")
+	}
+}
+
+// A connection of the session closed from the management API is reported
+// once, with the broker's code and the reason the operator typed.
+func TestSessionReportsAConnectionClosedByTheBroker(t *testing.T) {
+	env := testenv.Broker(t)
+	vh := testenv.VHost(t)
+	s := newSession(t)
+	if _, err := s.acquire(testCtx(t), vh); err != nil {
+		t.Fatal(err)
+	}
+	var name string
+	testenv.WaitFor(t, 20*time.Second, func() (bool, string) {
+		for _, c := range testenv.MqtopConnections(t, env) {
+			if c.VHost == vh {
+				name = c.Name
+			}
+		}
+		return name != "", "the session's connection listed"
+	})
+	testenv.CloseConnection(t, env, name, "closed by ops via mqtop: rotating credentials")
+	var lost []Lost
+	testenv.WaitFor(t, 20*time.Second, func() (bool, string) {
+		lost = append(lost, s.TakeLost()...)
+		return len(lost) > 0, "the close reported"
+	})
+	if l := lost[0]; l.VHost != vh || l.Code != 320 || !strings.Contains(l.Reason, "rotating credentials") {
+		t.Fatalf("lost %+v", l)
+	}
+	if again := s.TakeLost(); len(again) != 0 {
+		t.Fatalf("reported twice: %+v", again)
 	}
 }

@@ -94,7 +94,10 @@ type Session struct {
 	mu     sync.Mutex
 	closed bool
 	conns  map[string]*vconn
-	near   map[queueKey]NearLimit // see browse.go
+	// lostLog: connections the broker closed (or that dropped) since the
+	// UI last asked (TakeLost).
+	lostLog []Lost
+	near    map[queueKey]NearLimit // see browse.go
 }
 
 // vconn is the connection of one vhost. Its fields are guarded by Session.mu;
@@ -482,6 +485,9 @@ func (s *Session) lost(vc *vconn, c *amqp091.Connection, e *amqp091.Error, ok bo
 	start := ok && e != nil && !s.closed && !vc.redialing
 	if ok && e != nil {
 		vc.lastErr = e
+		if len(s.lostLog) < 16 {
+			s.lostLog = append(s.lostLog, Lost{VHost: vc.vhost, Code: e.Code, Reason: e.Reason, At: time.Now()})
+		}
 	}
 	if start {
 		vc.redialing = true
@@ -494,6 +500,26 @@ func (s *Session) lost(vc *vconn, c *amqp091.Connection, e *amqp091.Error, ok bo
 	if start {
 		go s.redial(vc)
 	}
+}
+
+// Lost is one of mqtop's connections closed by the broker or dropped, with
+// the broker's reply (CONNECTION_FORCED and the reason an operator typed
+// when closing it from the management UI or another mqtop).
+type Lost struct {
+	VHost  string
+	Code   int
+	Reason string
+	At     time.Time
+}
+
+// TakeLost returns the connections lost since the last call, and forgets
+// them: the UI says each once.
+func (s *Session) TakeLost() []Lost {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := s.lostLog
+	s.lostLog = nil
+	return out
 }
 
 // redial re-dials vc's vhost until it is connected again (by this loop or by

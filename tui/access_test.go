@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -126,5 +127,30 @@ func TestAccessExplainsTheBrokersRefusal(t *testing.T) {
 	}
 	if got := failure("purge", errors.New("connection reset")); strings.Contains(got, "ask an administrator") {
 		t.Fatalf("not a refusal explained as one: %q", got)
+	}
+}
+
+// losingSession is a session whose connection the broker closed.
+type losingSession struct {
+	fakeMessaging
+	lost []amqp.Lost
+}
+
+func (l *losingSession) TakeLost() []amqp.Lost { out := l.lost; l.lost = nil; return out }
+
+// A connection closed by an operator (ctrl+k in another mqtop, the
+// management UI) is said once in this mqtop, with the reason they typed.
+func TestLostConnectionIsSaid(t *testing.T) {
+	m := newTestModel(Context{Name: "t"})
+	s := &losingSession{lost: []amqp.Lost{{VHost: "/", Code: 320, Reason: "CONNECTION_FORCED - closed by guest via mqtop: on-call walk"}}}
+	m.deps.AMQP = s
+	feed(m, time.Now(), 0)
+	if !strings.Contains(m.line.text, "AMQP connection of vhost / closed by the broker: 320 CONNECTION_FORCED - closed by guest via mqtop: on-call walk") {
+		t.Fatalf("status %q", m.line.text)
+	}
+	m.line.text = ""
+	feed(m, time.Now(), 0)
+	if strings.Contains(m.line.text, "closed by the broker") {
+		t.Fatal("said twice")
 	}
 }

@@ -1,11 +1,13 @@
 package tui
 
 import (
+	"fmt"
 	"math"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/mqtop/mqtop/amqp"
 	"github.com/mqtop/mqtop/internal/history"
 	"github.com/mqtop/mqtop/mgmt"
 	"github.com/mqtop/mqtop/views"
@@ -44,6 +46,15 @@ func (m *Model) applySnapshot(s SnapshotLoaded) tea.Cmd {
 		m.amqpRefused = r.Refused()
 	}
 	var cmds []tea.Cmd
+	if l, ok := m.deps.AMQP.(interface{ TakeLost() []amqp.Lost }); ok {
+		// Said once each: a connection closed from the management UI (or
+		// another mqtop) carries the reason the operator gave.
+		// An aside: the outcome of an action it made fail stays on the line.
+		for _, lost := range l.TakeLost() {
+			cmds = append(cmds, m.aside(fmt.Sprintf("AMQP connection of vhost %s closed by the broker: %d %s; mqtop re-dials it",
+				views.Clean(lost.VHost), lost.Code, views.Clean(lost.Reason))))
+		}
+	}
 	if s.Page != nil {
 		if d := s.Status.Distrust; d != "" && d != m.status.Distrust {
 			m.errorf("%s", d) // in full, once: the header has room for a badge only
