@@ -86,6 +86,9 @@ type Model struct {
 	// meToken is the whoami being read.
 	me      *mgmt.Me
 	meToken *int
+	// nodesHidden: /api/nodes refused for a missing tag; not asked again
+	// in this context.
+	nodesHidden bool
 	// refused is the management API's 401 to the overview: polling stops
 	// (the same password would be refused again) until ctrl+r or r.
 	refused bool
@@ -183,7 +186,7 @@ func (m *Model) startPoll() tea.Cmd {
 	m.inflight, m.pending = true, false
 	m.pollStart = time.Now()
 	m.seq++
-	spec := pollSpec{seq: m.seq, timeout: m.deps.Timeout, listTimeout: m.deps.ListTimeout}
+	spec := pollSpec{seq: m.seq, timeout: m.deps.Timeout, listTimeout: m.deps.ListTimeout, noNodes: m.nodesHidden}
 	switch s := m.top().(type) {
 	case *detailScreen:
 		spec.detail = &[2]string{s.VHost, s.Name}

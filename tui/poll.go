@@ -40,6 +40,9 @@ type pollSpec struct {
 	// queues), viewFor that screen, so the answer goes to it.
 	view    func(ctx context.Context) (any, error)
 	viewFor Screen
+	// noNodes: the user may not list the nodes (a management user): the
+	// header goes without them instead of asking every poll for a 401.
+	noNodes bool
 }
 
 func poll(b Backend, src Source, spec pollSpec) tea.Cmd {
@@ -49,9 +52,12 @@ func poll(b Backend, src Source, spec pollSpec) tea.Cmd {
 		start := time.Now()
 		out := SnapshotLoaded{Seq: spec.seq}
 		var wg sync.WaitGroup
-		wg.Add(2)
+		wg.Add(1)
 		go func() { defer wg.Done(); out.Overview, out.OverviewErr = b.Overview(ctx) }()
-		go func() { defer wg.Done(); out.Nodes, out.NodesErr = b.Nodes(ctx) }()
+		if !spec.noNodes {
+			wg.Add(1)
+			go func() { defer wg.Done(); out.Nodes, out.NodesErr = b.Nodes(ctx) }()
+		}
 		if spec.list != nil {
 			wg.Add(1)
 			go func() {

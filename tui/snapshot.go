@@ -38,7 +38,10 @@ func (m *Model) applySnapshot(s SnapshotLoaded) tea.Cmd {
 		m.totals.Add("", history.Sample{At: s.At, Messages: float64(s.Overview.Messages.Or(0)),
 			In: rateOrNaN(s.Overview.PublishRate), Out: rateOrNaN(s.Overview.DeliverRate)})
 	}
-	if s.NodesErr == nil {
+	if mgmt.MissingTag(s.NodesErr) != "" {
+		m.nodesHidden = true
+	}
+	if s.NodesErr == nil && !m.nodesHidden {
 		m.nodes = s.Nodes
 		m.queues.SetNodes(len(s.Nodes))
 	}

@@ -138,6 +138,22 @@ func TestE2EAccessPerTag(t *testing.T) {
 	if strings.Contains(s, "stale") {
 		t.Fatalf("a refused view made the queues stale:\n%s", s)
 	}
+	// Polling does not ask for the nodes again and again to be refused.
+	nodes401 := func() int {
+		b, _ := os.ReadFile(logs["mgr"])
+		n := 0
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.Contains(l, "/api/nodes") && strings.Contains(l, "status=401") {
+				n++
+			}
+		}
+		return n
+	}
+	before := nodes401()
+	time.Sleep(5 * time.Second) // five polls at --refresh 1s
+	if after := nodes401(); after != before {
+		t.Fatalf("the header asked for the nodes %d more times after the broker refused them", after-before)
+	}
 	cmd(tm, "vhosts")
 	tm.waitFor(20*time.Second, vh)
 	tm.keys("n")
