@@ -125,11 +125,13 @@ func TestExchangesRates(t *testing.T) {
 		putBinding(t, env, vh, ex, "q", "sink", "", nil)
 	}
 	msgs := func(n int) [][]byte { return slices.Repeat([][]byte{[]byte("m")}, n) }
-	testenv.Publish(t, env, vh, "ex-slow", "", msgs(5)...)
-	testenv.Publish(t, env, vh, "ex-fast", "", msgs(60)...)
 	c := client(t, env)
 	var p mgmt.ListPage[mgmt.Exchange]
-	testenv.WaitFor(t, 30*time.Second, func() (bool, string) {
+	// Published on every try: on a loaded machine the statistics may lag
+	// a single burst out of the rate window before they show it.
+	testenv.WaitFor(t, 60*time.Second, func() (bool, string) {
+		testenv.Publish(t, env, vh, "ex-slow", "", msgs(5)...)
+		testenv.Publish(t, env, vh, "ex-fast", "", msgs(60)...)
 		var err error
 		p, err = c.Exchanges(context.Background(), mgmt.ListQuery{VHost: vh, Filter: "^ex-", Sort: mgmt.ExchangeSort["in"], Desc: true})
 		if err != nil {
