@@ -67,6 +67,14 @@ func (s *Session) withChannel(ctx context.Context, vhost, op string, f func(ctx 
 func (s *Session) withChannelGrace(ctx context.Context, vhost, op string, grace time.Duration,
 	f func(ctx context.Context, ch *achan) error) (finished bool, err error) {
 	vhost = normVHost(vhost)
+	// A URL refused, or a context already ended, is the answer whatever
+	// the select below would pick.
+	if s.cfg.Target == nil && s.urlErr != nil {
+		return true, opErr(op, vhost, s.urlErr)
+	}
+	if ctx.Err() != nil {
+		return true, opErr(op, vhost, ctxErr(ctx))
+	}
 	done := make(chan error, 1)
 	go func() { done <- s.runChannel(ctx, vhost, f) }()
 	select {

@@ -106,13 +106,26 @@ func ctxErr(ctx context.Context) error {
 	return err
 }
 
-// redactURL removes any password from a URL for display.
+// redactURL removes any password from a URL for display. The password of
+// scheme://user:password@host runs to the last @ (as config.RedactURL
+// reads it), so one pasted unescaped ("amqp://u:pa/ss@h", "u:@00/@h") is
+// hidden whole even where net/url reads the text otherwise.
 func redactURL(s string) string {
+	if i := strings.Index(s, "://"); i >= 0 {
+		rest := s[i+3:]
+		if end := strings.IndexAny(rest, " \t\r\n"); end >= 0 {
+			rest = rest[:end]
+		}
+		if at := strings.LastIndex(rest, "@"); at >= 0 {
+			user := rest[:at]
+			if j := strings.IndexAny(user, "/?#@:"); j >= 0 && user[j] == ':' {
+				return s[:i+3] + user[:j] + ":xxxxx@" + s[i+3+at+1:]
+			}
+		}
+	}
 	u, err := url.Parse(s)
-	if err != nil || (u.User == nil && strings.Contains(s, "@")) {
-		// Unparseable, or an @ net/url does not take for the end of
-		// userinfo ("amqp://u:pa#ss@h" is host u, port "pa", fragment
-		// "ss@h"): show nothing of what may be userinfo.
+	if err != nil {
+		// Unparseable: show nothing of what may be userinfo.
 		if i := strings.LastIndex(s, "@"); i >= 0 {
 			if j := strings.Index(s, "://"); j >= 0 && j < i {
 				return s[:j+3] + "xxxxx@" + s[i+1:]

@@ -68,7 +68,7 @@ func roMutations(vh string) map[string]func(ctx context.Context, s *Session) err
 // roReaders change nothing on the broker: Inspect is a passive declare,
 // Browse of a stream (under Browse above) reads from an offset, the rest is
 // the session's own state.
-var roReaders = []string{"Close", "ForgetNearLimit", "Inspect", "ReadOnly", "Refused", "Status"}
+var roReaders = []string{"Close", "ForgetNearLimit", "Inspect", "ReadOnly", "Refused", "Status", "TakeLost"}
 
 func TestReadOnlyEveryMethodClassified(t *testing.T) {
 	mutations := roMutations("/")
