@@ -300,7 +300,11 @@ fail() {
   exit 1
 }
 
-# launch DIR: run the node configured in DIR; wait until its management API answers.
+# tcp_ok PORT: something accepts connections on 127.0.0.1:PORT.
+tcp_ok() { timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' sh "$1" 2>/dev/null; }
+
+# launch DIR: run the node configured in DIR; wait until its management API and its AMQP listener
+# answer.
 launch() {
   local dir=$1 rmq t0 deadline lp pid
   load "$dir"
@@ -316,7 +320,9 @@ launch() {
   lp=$!
   echo "$lp" > "$dir/launcher.pid"
   while [ $SECONDS -lt $deadline ]; do
-    if http_ok "$MQTOP_BROKER_MGMT_PORT" /api/overview; then
+    # The AMQP listener starts after the plugins: under load the management API answers a
+    # moment before clients can connect. Ready means both.
+    if http_ok "$MQTOP_BROKER_MGMT_PORT" /api/overview && tcp_ok "$MQTOP_BROKER_AMQP_PORT"; then
       pid=$(beam_pid "$dir" || true)
       echo "$MQTOP_BROKER_NODE" > "$dir/node"
       cp "$dir/broker.vars" "$dir/env"
