@@ -3,7 +3,6 @@ package amqp
 import (
 	"context"
 	"errors"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -12,15 +11,7 @@ import (
 )
 
 // deadAMQP is a loopback address nothing listens on.
-func deadAMQP(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return "amqp://" + addr
-}
+func deadAMQP(t *testing.T) string { return "amqp://" + testenv.ClosedAddr(t) }
 
 // A context lists an AMQP URL per node: when the first does not answer the
 // session dials the next; a broker that answers with a refusal (another

@@ -3,7 +3,6 @@ package mgmt_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"strings"
 	"testing"
@@ -30,15 +29,7 @@ func client(t *testing.T, env testenv.Env, mutate ...func(*mgmt.Options)) *mgmt.
 }
 
 // closedPort returns a loopback address nothing listens on.
-func closedPort(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return "http://" + addr
-}
+func closedPort(t *testing.T) string { return "http://" + testenv.ClosedAddr(t) }
 
 // seed declares queues q-01..q-n in a fresh vhost, q-i holding i messages,
 // and holds `held` of q-n's messages unacknowledged.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -14,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/mqtop/mqtop/internal/testenv"
 )
 
 // fakeCluster is a management API and one Prometheus endpoint per node, on
@@ -252,12 +253,4 @@ func TestNodePromURLHost(t *testing.T) {
 }
 
 // deadURL is an http URL nothing listens on.
-func deadURL(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return "http://" + addr
-}
+func deadURL(t *testing.T) string { return "http://" + testenv.ClosedAddr(t) }

@@ -154,3 +154,16 @@ func (p *Proxy) serve(c net.Conn, mode ProxyMode) {
 		time.Sleep(time.Second)
 	}
 }
+
+// ClosedAddr is a loopback host:port nothing listens on (a port just freed:
+// a dial there is refused).
+func ClosedAddr(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
