@@ -40,7 +40,9 @@ func TestE2EBrowseA128MiBBody(t *testing.T) {
 	}
 	lat := latencies{fault: "a 128 MiB body shown"}
 	for i := 0; i < 5; i++ {
-		lat.add("j", tm.keyLatency("j", func(s string) bool { return strings.Contains(s, "small one") && strings.Contains(s, "body (text, 9 B)") }))
+		lat.add("j", tm.keyLatency("j", func(s string) bool {
+			return strings.Contains(s, "small one") && strings.Contains(s, "body (text, 9 B)")
+		}))
 		lat.add("k", tm.keyLatency("k", func(s string) bool { return strings.Contains(s, "of 128 MiB") }))
 	}
 	lat.help(tm)
