@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/mqtop/mqtop/internal/testenv"
 )
@@ -254,3 +255,27 @@ func TestNodePromURLHost(t *testing.T) {
 
 // deadURL is an http URL nothing listens on.
 func deadURL(t *testing.T) string { return "http://" + testenv.ClosedAddr(t) }
+
+// Once old, an index that lacked a node is scraped again before it is
+// served, so the list comes back to the index as soon as the node does.
+func TestIndexLackingANodeIsScrapedAgainBeforeUse(t *testing.T) {
+	f := newFakeCluster(t, [][]string{{"a1"}, {"b1"}, {"c1"}})
+	f.mu.Lock()
+	f.running[2] = false
+	f.mu.Unlock()
+	s := &IndexSource{C: f.client(), MinInterval: time.Millisecond}
+	ctx := context.Background()
+	idx, _, _, err := s.ensureIndex(ctx, "", SortMessages)
+	if err != nil || len(idx) != 2 || s.Incomplete() == "" {
+		t.Fatalf("with node 3 down: %v %v, incomplete %q", names(idx), err, s.Incomplete())
+	}
+	f.mu.Lock()
+	f.running[2] = true
+	f.mu.Unlock()
+	s.C.remember(Identity{})
+	time.Sleep(300 * time.Millisecond) // past the index interval (10 scrape times)
+	idx, _, _, err = s.ensureIndex(ctx, "", SortMessages)
+	if err != nil || len(idx) != 3 || s.Incomplete() != "" {
+		t.Fatalf("node 3 back: served %v (%v), incomplete %q", names(idx), err, s.Incomplete())
+	}
+}

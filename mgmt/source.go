@@ -208,8 +208,12 @@ func (s *IndexSource) Incomplete() string {
 // usable for the consumers order.
 func (s *IndexSource) ensureIndex(ctx context.Context, vhost string, sort SortKey) ([]IndexEntry, uint64, func(), error) {
 	s.mu.Lock()
-	usable := !s.at.IsZero() && s.scope == vhost && (s.consumers || sort != SortConsumers)
-	old := usable && (!s.consumers || time.Since(s.at) >= s.indexInterval())
+	stale := time.Since(s.at) >= s.indexInterval()
+	// An index that lacked a node is scraped again before it is served
+	// once it is old: the node may be back, and the list should come back
+	// to the index at once rather than a retry period later.
+	usable := !s.at.IsZero() && s.scope == vhost && (s.consumers || sort != SortConsumers) && !(s.lacking != "" && stale)
+	old := usable && (!s.consumers || stale)
 	var later func()
 	if usable && old && !s.inflight {
 		later = s.backgroundScrape(vhost)

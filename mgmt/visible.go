@@ -80,10 +80,16 @@ func (c *Client) VisibleVHosts(ctx context.Context) (all bool, vhosts map[string
 }
 
 // onlyVisible drops the index entries of vhosts the user may not see.
+// When mqtop cannot tell (the calls failed), the index is kept whole: the
+// rows' own GETs still answer only what the user may see.
 func (c *Client) onlyVisible(ctx context.Context, idx []IndexEntry) ([]IndexEntry, error) {
 	all, set, err := c.VisibleVHosts(ctx)
-	if err != nil || all {
-		return idx, err
+	if err != nil {
+		c.log.Debug("cannot tell which vhosts the user sees; index kept whole", "err", redactErr(err).Error())
+		return idx, nil
+	}
+	if all {
+		return idx, nil
 	}
 	out := idx[:0:0]
 	for _, e := range idx {
