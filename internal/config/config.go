@@ -46,6 +46,7 @@
 package config
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -220,7 +221,7 @@ func Load(args []string, getenv func(string) string, opts LoadOptions) (*Config,
 		return nil, err
 	}
 	if flagL.urlPassword != "" {
-		cfg.Warnings = append(cfg.Warnings, "a password in --url is visible in ps; use MQTOP_PASSWORD, --password-file or --ask-password")
+		cfg.Warnings = append(cfg.Warnings, "a password in "+cmp.Or(flagL.urlPasswordFrom, "--url")+" is visible in ps; use MQTOP_PASSWORD, --password-file or --ask-password")
 	}
 
 	chosen, err := choose(named, f, getenv, fc)

@@ -366,8 +366,12 @@ func TestURLUserinfoMoved(t *testing.T) {
 	if c.URLs[0] != "http://rabbit:15672" || c.User != "bob" || c.Password != "pa@ss" {
 		t.Errorf("got %q %q %q", c.URLs, c.User, c.Password)
 	}
-	if len(cfg.Warnings) != 1 || !strings.Contains(cfg.Warnings[0], "visible in ps") {
+	if len(cfg.Warnings) != 1 || !strings.Contains(cfg.Warnings[0], "a password in --url is visible in ps") {
 		t.Errorf("warnings %q", cfg.Warnings)
+	}
+	// The warning names the flag whose URL held the password.
+	if w := newHarness(t).mustLoad("--amqp-url", "amqp://bob:pw@rabbit:5672").Warnings; len(w) != 1 || !strings.Contains(w[0], "a password in --amqp-url is visible in ps") {
+		t.Errorf("warnings for --amqp-url %q", w)
 	}
 	h.env["MQTOP_URL"] = "http://amy:secret@env:15672"
 	h.env["MQTOP_USER"] = "explicit"

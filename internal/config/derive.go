@@ -26,6 +26,7 @@ type layer struct {
 	noProm                            *bool
 	user, password, passwordFile      string
 	urlUser, urlPassword              string // userinfo found in this layer's URLs
+	urlPasswordFrom                   string // the flag or key whose URL held the password
 	tls                               tlsLayer
 	readOnly, allowBrowse, production *bool
 	color, vhost                      string
@@ -193,7 +194,7 @@ func (l *layer) setURLs(raws []string, origin string) error {
 			return fmt.Errorf("%s: %w", origin, err)
 		}
 		l.urls = append(l.urls, clean)
-		l.takeUserinfo(user, pass)
+		l.takeUserinfo(user, pass, origin)
 	}
 	return nil
 }
@@ -209,7 +210,7 @@ func (l *layer) setAMQP(raw, origin string) error {
 			return fmt.Errorf("%s: %w", origin, err)
 		}
 		cleaned = append(cleaned, clean)
-		l.takeUserinfo(user, pass)
+		l.takeUserinfo(user, pass, origin)
 	}
 	if len(cleaned) == 0 {
 		return nil
@@ -228,14 +229,17 @@ func (l *layer) setProm(raw, origin string) error {
 		return fmt.Errorf("%s: %w", origin, err)
 	}
 	l.promURL = clean
-	l.takeUserinfo(user, pass)
+	l.takeUserinfo(user, pass, origin)
 	return nil
 }
 
 // takeUserinfo keeps the first credentials seen in this layer's URLs.
-func (l *layer) takeUserinfo(user, pass string) {
+func (l *layer) takeUserinfo(user, pass, origin string) {
 	if l.urlUser == "" && l.urlPassword == "" {
 		l.urlUser, l.urlPassword = user, pass
+		if pass != "" {
+			l.urlPasswordFrom = origin
+		}
 	}
 }
 
