@@ -99,6 +99,14 @@ func TestPublishBlockedByAnAlarm(t *testing.T) {
 	if _, err := s.RPC(ctx, RPCRequest{PublishRequest: small, Timeout: timeout}); !errors.As(err, &blocked) || blocked.Unconfirmed != 0 {
 		t.Fatalf("RPC on the blocked connection: %v; want refused at once", err)
 	}
+	// And a move, before it takes a message.
+	before := queueDepth(t, n.Env, "/", q)
+	if _, err := s.Move(ctx, "/", q, MoveOptions{QueueType: Classic, RoutingKey: big}, nil); !errors.As(err, &blocked) {
+		t.Fatalf("move on the blocked connection: %v; want refused at once", err)
+	}
+	if after := queueDepth(t, n.Env, "/", q); after != before {
+		t.Fatalf("the refused move changed %s: %d -> %d", q, before, after)
+	}
 
 	// A repeat of 64 × 1 MiB on a new connection, which the broker blocks
 	// only once it publishes: it ends by itself, and says how many are

@@ -123,6 +123,11 @@ func (s *Session) Move(ctx context.Context, vhost, source string, o MoveOptions,
 	if err := o.check(source); err != nil {
 		return MoveSummary{}, opErr(op, vhost, err)
 	}
+	// A move publishes on the vhost's connection: while the broker blocks
+	// it, nothing would be confirmed (and nothing acked): say so at once.
+	if err := s.refuseBlocked(op, vhost); err != nil {
+		return MoveSummary{}, err
+	}
 	if o.Window <= 0 {
 		o.Window = ConfirmWindow
 	}
