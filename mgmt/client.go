@@ -31,8 +31,11 @@ var ErrReadOnly = errors.New("refused: mqtop is in read-only mode")
 
 // Options configure a Client.
 type Options struct {
-	URLs          []string // management endpoints, tried in order on network failure
-	PrometheusURL string   // a configured Prometheus endpoint
+	URLs []string // management endpoints, tried in order on network failure
+	// PrometheusURL is a configured Prometheus endpoint, or several
+	// comma-separated (one per node of a cluster: every one is scraped and
+	// each must prove to be a node of the management API's cluster).
+	PrometheusURL string
 	// DerivePrometheus finds the Prometheus endpoint from the answering
 	// node's listeners when PrometheusURL is empty; with neither, the
 	// Prometheus source is disabled.
@@ -55,7 +58,8 @@ type Options struct {
 type Client struct {
 	urls       []string
 	visible    visibility // the vhosts whose queues the user may list (visible.go)
-	promURL    string
+	promURL    string     // the first configured endpoint, "" when derived
+	promURLs   []string   // every configured endpoint (promURL first)
 	promDerive bool
 	user       string
 	password   string
@@ -88,6 +92,14 @@ func New(o Options) (*Client, error) {
 		u.User = nil
 		urls = append(urls, strings.TrimRight(u.String(), "/"))
 	}
+	var proms []string
+	for _, raw := range splitHTTPURLs(o.PrometheusURL) {
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("Prometheus URL %q must look like http://host:15692", RedactURL(raw))
+		}
+		proms = append(proms, strings.TrimRight(raw, "/"))
+	}
 	if o.Timeout <= 0 {
 		o.Timeout = 10 * time.Second
 	}
@@ -110,9 +122,39 @@ func New(o Options) (*Client, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Client{
-		urls: urls, promURL: strings.TrimRight(o.PrometheusURL, "/"), promDerive: o.DerivePrometheus, user: o.User, password: o.Password,
+		urls: urls, promURL: firstOr(proms, ""), promURLs: proms, promDerive: o.DerivePrometheus, user: o.User, password: o.Password,
 		timeout: o.Timeout, objTimeout: o.ObjectTimeout, readOnly: o.ReadOnly, transport: tr, log: log,
 	}, nil
+}
+
+// splitHTTPURLs splits a comma-separated list of URLs where the next part
+// starts with http:// or https:// (a comma elsewhere stays in its URL).
+func splitHTTPURLs(v string) []string {
+	var out []string
+	start := 0
+	for i := 0; i < len(v); i++ {
+		if v[i] != ',' {
+			continue
+		}
+		next := strings.ToLower(strings.TrimLeft(v[i+1:], " \t"))
+		if strings.HasPrefix(next, "http://") || strings.HasPrefix(next, "https://") {
+			if p := strings.Trim(v[start:i], ", \t"); p != "" {
+				out = append(out, p)
+			}
+			start = i + 1
+		}
+	}
+	if p := strings.Trim(v[start:], ", \t"); p != "" {
+		out = append(out, p)
+	}
+	return out
+}
+
+func firstOr(xs []string, def string) string {
+	if len(xs) == 0 {
+		return def
+	}
+	return xs[0]
 }
 
 // Endpoint is the management URL in use now (after any failover).

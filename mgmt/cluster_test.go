@@ -126,6 +126,36 @@ func TestClusterIndex(t *testing.T) {
 		}
 	})
 
+	// A context listing every node's Prometheus URL (mqtop
+	// --prometheus-url URL1,URL2,URL3) gets the same complete index.
+	listedClient := func(t *testing.T) *Client {
+		var urls []string
+		for _, n := range c.Nodes {
+			urls = append(urls, n.PromURL)
+		}
+		cl, err := New(Options{URLs: []string{env.MgmtURL}, PrometheusURL: strings.Join(urls, ","), User: env.User, Password: env.Password})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(cl.Close)
+		return cl
+	}
+	t.Run("listed endpoints", func(t *testing.T) {
+		src := &IndexSource{C: listedClient(t)}
+		if err := src.refresh(ctx, "", true, false); err != nil {
+			t.Fatal(err)
+		}
+		src.mu.Lock()
+		idx := src.index
+		src.mu.Unlock()
+		if got := inVHost(idx); !slices.Equal(got, want) {
+			t.Errorf("listed endpoints' index %v, want %v", got, want)
+		}
+		if gap := src.Incomplete(); gap != "" {
+			t.Errorf("complete index says %q", gap)
+		}
+	})
+
 	t.Run("a node's endpoint not answering", func(t *testing.T) {
 		cl := client(t)
 		dead := deadURL(t)
@@ -145,6 +175,7 @@ func TestClusterIndex(t *testing.T) {
 		cl := client(t)
 		src := &IndexSource{C: cl}
 		assertFallsBack(t, src, c.Nodes[1].Node, "not running", vh, len(want))
+		assertFallsBack(t, &IndexSource{C: listedClient(t)}, c.Nodes[1].Node, "not running", vh, len(want))
 		// The management API still lists node 2's classic queues (down).
 		var qs []struct{ Name string }
 		testenv.GetJSON(t, env, "queues/"+url.PathEscape(vh)+"?columns=name", &qs)

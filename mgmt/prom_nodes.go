@@ -62,6 +62,9 @@ func (c *Client) scrapeIndex(ctx context.Context, vhost string, prev []IndexEntr
 	if derived && id.Node != "" && len(listenerNodes(id)) > 1 {
 		return c.scrapeNodes(ctx, id, vhost, prev, consumers)
 	}
+	if len(c.promURLs) > 1 {
+		return c.scrapeListed(ctx, id, vhost, prev, consumers)
+	}
 	idx, who, err := c.scrapeEndpoint(ctx, c.promNodeURL(id.Node, endpoint), vhost, prev, consumers)
 	if err != nil {
 		return r, err
@@ -85,6 +88,150 @@ func listenerNodes(id Identity) []string {
 	return out
 }
 
+// members are the cluster's nodes and which of them run: /api/nodes when
+// the user may read it (authoritative: the overview may still list some
+// listeners of a node that has just stopped), else the nodes the overview
+// lists listeners of, taken as running.
+func (c *Client) members(ctx context.Context, id Identity) (nodes []string, running map[string]bool) {
+	nodes = listenerNodes(id)
+	running = map[string]bool{}
+	var members []clusterNode
+	if err := c.getJSON(ctx, "nodes", url.Values{"columns": {"name,running"}}, &members); err == nil && len(members) > 0 {
+		nodes = nodes[:0]
+		for _, m := range members {
+			if n := string(m.Name); n != "" && !slices.Contains(nodes, n) {
+				nodes = append(nodes, n)
+				running[n] = bool(m.Running)
+			}
+		}
+		slices.Sort(nodes)
+		return nodes, running
+	}
+	for _, n := range nodes {
+		running[n] = true
+	}
+	return nodes, running
+}
+
+// scrapeListed scrapes every configured endpoint (a context's list, one per
+// node: for clusters whose nodes' Prometheus endpoints are not reachable
+// at the addresses their names and listeners give, behind a load balancer
+// or in Kubernetes) in parallel and merges them. Each must prove to be a
+// node of the management API's cluster; which node it is, it says itself.
+// A running node no endpoint proved to be is lacking, with the failed
+// endpoints' errors.
+func (c *Client) scrapeListed(ctx context.Context, id Identity, vhost string, prev []IndexEntry, consumers bool) (indexScrape, error) {
+	r := indexScrape{id: id}
+	type result struct {
+		idx []IndexEntry
+		who promIdentity
+		err error
+	}
+	nodes, running := c.members(ctx, id)
+	known := len(nodes) > 0 // else only the endpoints say which nodes there are
+	members := slices.Clone(nodes)
+	results := make([]result, len(c.promURLs))
+	var wg sync.WaitGroup
+	for i, endpoint := range c.promURLs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			idx, who, err := c.scrapeEndpoint(ctx, endpoint, vhost, prev, consumers)
+			if err == nil {
+				err = checkListedIdentity(endpoint, who, id, members)
+			}
+			results[i] = result{idx: idx, who: who, err: err}
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return r, err
+	}
+	covered := map[string]bool{}
+	var failed []string
+	var firstErr error
+	var parts [][]IndexEntry
+	for i, res := range results {
+		var wb *WrongBroker
+		switch {
+		case errors.As(res.err, &wb):
+			return r, res.err
+		case res.err != nil:
+			failed = append(failed, RedactURL(c.promURLs[i])+": "+res.err.Error())
+			firstErr = cmpOr(firstErr, res.err)
+		case covered[res.who.Node]:
+			// Two endpoints of one node (a slip in the list): counted once.
+		default:
+			covered[res.who.Node] = true
+			parts = append(parts, res.idx)
+			if !slices.Contains(nodes, res.who.Node) {
+				nodes = append(nodes, res.who.Node)
+				running[res.who.Node] = true
+			}
+		}
+	}
+	if len(parts) == 0 {
+		return r, fmt.Errorf("no listed prometheus endpoint answered: %w", firstErr)
+	}
+	slices.Sort(nodes)
+	for _, n := range nodes {
+		switch {
+		case covered[n]:
+		case !running[n]:
+			r.lacking = append(r.lacking, nodeGap{Node: n, Reason: "not running"})
+		case len(failed) > 0:
+			r.lacking = append(r.lacking, nodeGap{Node: n, Reason: "not answering (" + strings.Join(failed, "; ") + ")"})
+		default:
+			r.lacking = append(r.lacking, nodeGap{Node: n, Reason: "not in the listed prometheus URLs"})
+		}
+	}
+	if !known {
+		// Nodes unknown to this user: each failed endpoint may be a node
+		// whose queues the index lacks.
+		for _, f := range failed {
+			r.lacking = append(r.lacking, nodeGap{Node: "at", Reason: f})
+			nodes = append(nodes, f)
+		}
+	}
+	r.nodes = len(nodes)
+	r.idx = mergeIndexes(parts)
+	return r, nil
+}
+
+// checkListedIdentity: a listed endpoint must be a node of the management
+// API's cluster. One naming a member is checked as that node's derived
+// endpoint would be (which accepts an unnamed cluster's per-node default
+// names); any other must carry the cluster's name.
+func checkListedIdentity(endpoint string, who promIdentity, id Identity, members []string) error {
+	if who.Node != "" && slices.Contains(members, who.Node) {
+		return checkNodeIdentity(endpoint, who, id, who.Node)
+	}
+	return checkIdentity(KindPrometheus, endpoint, who, id, false)
+}
+
+// mergeIndexes joins per-node indexes. A queue is reported by the node it
+// lives on (the leader, for quorum queues and streams); while a leader
+// moves two nodes may both report it: the first is kept.
+func mergeIndexes(parts [][]IndexEntry) []IndexEntry {
+	total := 0
+	for _, p := range parts {
+		total += len(p)
+	}
+	out := make([]IndexEntry, 0, total)
+	seen := make(map[string]struct{}, total)
+	for _, p := range parts {
+		for _, e := range p {
+			k := e.Key()
+			if _, dup := seen[k]; dup {
+				continue
+			}
+			seen[k] = struct{}{}
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 // clusterNode is a member as /api/nodes lists it.
 type clusterNode struct {
 	Name    Text `json:"name"`
@@ -99,27 +246,8 @@ func (c *Client) scrapeNodes(ctx context.Context, id Identity, vhost string, pre
 	r := indexScrape{id: id}
 	// The members, running or not: the overview lists the listeners of
 	// running nodes only, and a stopped node's classic queues still count
-	// in object_totals.queues. Users not allowed /api/nodes get the
-	// listeners' nodes.
-	nodes := listenerNodes(id)
-	running := map[string]bool{}
-	var members []clusterNode
-	if err := c.getJSON(ctx, "nodes", url.Values{"columns": {"name,running"}}, &members); err == nil && len(members) > 0 {
-		// Authoritative: the overview may still list some listeners of a
-		// node that has just stopped.
-		nodes = nodes[:0]
-		for _, m := range members {
-			if n := string(m.Name); n != "" && !slices.Contains(nodes, n) {
-				nodes = append(nodes, n)
-				running[n] = bool(m.Running)
-			}
-		}
-		slices.Sort(nodes)
-	} else {
-		for _, n := range nodes {
-			running[n] = true
-		}
-	}
+	// in object_totals.queues.
+	nodes, running := c.members(ctx, id)
 	r.nodes = len(nodes)
 	type result struct {
 		idx     []IndexEntry
@@ -152,7 +280,6 @@ func (c *Client) scrapeNodes(ctx context.Context, id Identity, vhost string, pre
 	if err := ctx.Err(); err != nil {
 		return r, err
 	}
-	total := 0
 	var firstErr error
 	for i, res := range results {
 		var wb *WrongBroker
@@ -168,7 +295,6 @@ func (c *Client) scrapeNodes(ctx context.Context, id Identity, vhost string, pre
 			r.lacking = append(r.lacking, nodeGap{Node: nodes[i], Reason: "not answering: " + res.err.Error()})
 			firstErr = cmpOr(firstErr, res.err)
 		}
-		total += len(res.idx)
 	}
 	if len(r.lacking) == len(nodes) {
 		if firstErr == nil {
@@ -176,21 +302,11 @@ func (c *Client) scrapeNodes(ctx context.Context, id Identity, vhost string, pre
 		}
 		return r, fmt.Errorf("no node's prometheus endpoint answered: %w", firstErr)
 	}
-	// A queue is reported by the node it lives on (the leader, for
-	// quorum queues and streams); while a leader moves two nodes may both
-	// report it: the first is kept.
-	r.idx = make([]IndexEntry, 0, total)
-	seen := make(map[string]struct{}, total)
-	for _, res := range results {
-		for _, e := range res.idx {
-			k := e.Key()
-			if _, dup := seen[k]; dup {
-				continue
-			}
-			seen[k] = struct{}{}
-			r.idx = append(r.idx, e)
-		}
+	parts := make([][]IndexEntry, len(results))
+	for i, res := range results {
+		parts[i] = res.idx
 	}
+	r.idx = mergeIndexes(parts)
 	return r, nil
 }
 

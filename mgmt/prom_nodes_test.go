@@ -279,3 +279,81 @@ func TestIndexLackingANodeIsScrapedAgainBeforeUse(t *testing.T) {
 		t.Fatalf("node 3 back: served %v (%v), incomplete %q", names(idx), err, s.Incomplete())
 	}
 }
+
+// listedClient scrapes the given endpoints of the fake cluster, as a
+// context listing one Prometheus URL per node would.
+func (f *fakeCluster) listedClient(urls ...string) *Client {
+	c, err := New(Options{URLs: []string{f.mgmt.URL}, PrometheusURL: strings.Join(urls, ","), User: "guest", Password: "guest"})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return c
+}
+
+// A context's list of Prometheus URLs: every one scraped and merged; a node
+// of the cluster no listed endpoint covers, a listed endpoint not
+// answering and a stopped node are each named; an endpoint of another
+// cluster refuses the whole scrape.
+func TestScrapeListedEndpoints(t *testing.T) {
+	f := newFakeCluster(t, [][]string{{"a1", "a2"}, {"b1", "shared"}, {"c1", "shared"}})
+	all := []string{f.proms[0].URL, f.proms[1].URL, f.proms[2].URL}
+	ctx := context.Background()
+
+	r, err := f.listedClient(all...).scrapeIndex(ctx, "", nil, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := names(r.idx), []string{"a1", "a2", "b1", "c1", "shared"}; !slices.Equal(got, want) || len(r.lacking) != 0 || r.nodes != 3 {
+		t.Errorf("all listed: %v, lacking %v, %d nodes; want %v, none, 3", got, r.lacking, r.nodes, want)
+	}
+
+	r, err = f.listedClient(all[0], all[2]).scrapeIndex(ctx, "", nil, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if txt := r.lackingText(); !strings.Contains(txt, f.nodes[1]+" not in the listed prometheus URLs") || !strings.Contains(txt, "2 of 3 nodes") {
+		t.Errorf("node 2 not listed: %q", txt)
+	}
+	if got := names(r.idx); slices.Contains(got, "b1") {
+		t.Errorf("node 2's queue from nowhere: %v", got)
+	}
+
+	dead := deadURL(t)
+	r, err = f.listedClient(all[0], dead, all[2]).scrapeIndex(ctx, "", nil, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if txt := r.lackingText(); !strings.Contains(txt, f.nodes[1]+" not answering ("+dead) {
+		t.Errorf("a dead listed endpoint: %q", txt)
+	}
+
+	f.mu.Lock()
+	f.running[1] = false
+	f.mu.Unlock()
+	r, err = f.listedClient(all[0], all[2]).scrapeIndex(ctx, "", nil, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if txt := r.lackingText(); !strings.Contains(txt, f.nodes[1]+" not running") {
+		t.Errorf("a stopped node: %q", txt)
+	}
+	f.mu.Lock()
+	f.running[1] = true
+	f.mu.Unlock()
+
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, `rabbitmq_identity_info{rabbitmq_node="rabbit@elsewhere",rabbitmq_cluster="another"} 1`)
+		fmt.Fprintln(w, `rabbitmq_detailed_queue_messages{vhost="/",queue="not-ours"} 5`)
+	}))
+	t.Cleanup(other.Close)
+	r, err = f.listedClient(all[0], other.URL, all[2]).scrapeIndex(ctx, "", nil, true)
+	var wb *WrongBroker
+	if !errors.As(err, &wb) || len(r.idx) != 0 {
+		t.Errorf("another cluster's endpoint in the list: %v, %d queues; want WrongBroker and no index", err, len(r.idx))
+	}
+
+	// Nothing answers: an error, not an empty index.
+	if _, err := f.listedClient(dead, deadURL(t)).scrapeIndex(ctx, "", nil, true); err == nil || !strings.Contains(err.Error(), "no listed prometheus endpoint answered") {
+		t.Errorf("no endpoint answering: %v", err)
+	}
+}

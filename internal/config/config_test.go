@@ -633,3 +633,21 @@ func TestAMQPURLList(t *testing.T) {
 		t.Fatalf("userinfo of the second URL: %q / set %v", cfg.Context.User, cfg.Context.Password != "")
 	}
 }
+
+// Several Prometheus URLs (one per node) are kept in order, each cleaned
+// (its /metrics suffix and any credential taken off); a bad one is refused
+// naming the flag.
+func TestPrometheusURLList(t *testing.T) {
+	h := newHarness(t)
+	cfg := h.mustLoad("--url", "http://n1:15672", "--prometheus-url", "http://n1:15692/metrics, https://ops:p,w@n2:15691")
+	if got := cfg.Context.PrometheusURL; got != "http://n1:15692,https://n2:15691" {
+		t.Fatalf("Prometheus URLs %q", got)
+	}
+	if cfg.Context.User != "ops" || cfg.Context.Password != "p,w" {
+		t.Fatalf("userinfo of the second URL: %q / set %v", cfg.Context.User, cfg.Context.Password != "")
+	}
+	_, err := h.load("--url", "http://n1:15672", "--prometheus-url", "http://n1:15692,http://")
+	if err == nil || !strings.Contains(err.Error(), "--prometheus-url") {
+		t.Fatalf("a bad second URL: %v", err)
+	}
+}

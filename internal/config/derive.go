@@ -224,12 +224,17 @@ func (l *layer) setProm(raw, origin string) error {
 	if raw == "" {
 		return nil
 	}
-	clean, user, pass, err := cleanURL(raw, promKind)
-	if err != nil {
-		return fmt.Errorf("%s: %w", origin, err)
+	// Several: one per node of a cluster, every one scraped.
+	var cleaned []string
+	for _, part := range SplitURLs(raw) {
+		clean, user, pass, err := cleanURL(part, promKind)
+		if err != nil {
+			return fmt.Errorf("%s: %w", origin, err)
+		}
+		cleaned = append(cleaned, clean)
+		l.takeUserinfo(user, pass, origin)
 	}
-	l.promURL = clean
-	l.takeUserinfo(user, pass, origin)
+	l.promURL = strings.Join(cleaned, ",")
 	return nil
 }
 

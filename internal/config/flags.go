@@ -33,7 +33,7 @@ func newFlagSet(f *flagValues) *pflag.FlagSet {
 	fs.SortFlags = false
 	fs.Var((*urlList)(&f.urls), "url", "management `URL`; repeat or comma-separate for failover (default http://localhost:15672)")
 	fs.StringVar(&f.amqpURL, "amqp-url", "", "AMQP `URL`; comma-separate several (one per node) for failover (default: the broker's own AMQP listener, on the management host)")
-	fs.StringVar(&f.promURL, "prometheus-url", "", "Prometheus `URL` (default: the broker's own Prometheus listener, on the management host)")
+	fs.StringVar(&f.promURL, "prometheus-url", "", "Prometheus `URL`, or one per node comma-separated (default: the broker's own Prometheus listener, on the management host; in a cluster every node's)")
 	fs.BoolVar(&f.noProm, "no-prometheus", false, "do not use the Prometheus endpoint")
 	fs.StringVar(&f.user, "user", "", "user `NAME` (default guest)")
 	fs.StringVar(&f.passFile, "password-file", "", "read the password from `FILE`")
