@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 )
 
 // QuorumCritical asks every management endpoint of the context (a cluster
@@ -16,12 +17,19 @@ import (
 // node behind the endpoint only). The answer maps node name to the
 // broker's reason, "" for a node that is not critical; endpoints that do
 // not answer are left out. Needs the monitoring tag.
+const quorumCheckTimeout = 3 * time.Second
+
 func (c *Client) QuorumCritical(ctx context.Context) (map[string]string, error) {
 	type answer struct {
 		node, reason string
 		err          error
 	}
 	out := make([]answer, len(c.urls))
+	// A node that does not answer (stopped, or cut off: a dial into a
+	// black hole waits for the timeout) must not hold the nodes list up:
+	// its check is given up after quorumCheckTimeout and left out.
+	ctx, cancel := context.WithTimeout(ctx, min(c.objTimeout, quorumCheckTimeout))
+	defer cancel()
 	var wg sync.WaitGroup
 	for i, base := range c.urls {
 		wg.Add(1)
