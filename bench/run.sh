@@ -32,8 +32,10 @@
 #
 # Then, with MQTOP_BENCH_CLUSTER=1, on a fresh private 3-node cluster (scripts/cluster.sh): queues
 # spread over the nodes (classic ones imported through each node, so each lives there; a share
-# quorum, declared through every node), mqtop's index scraped from every node (checked complete
-# against object_totals.queues) against each node alone and the management API's depth sort.
+# quorum, declared through every node), the deep queues filled as on one node; mqtop's index
+# scraped from every node (checked complete against object_totals.queues) against each node alone
+# and the management API's depth sort; then the same floors, refreshes, peers, broker CPU (every
+# node's beam summed) and terminal bytes as a single node's size, with the same settings.
 #   MQTOP_BENCH_CLUSTER_SIZE=30000      queues in all
 #   MQTOP_BENCH_CLUSTER_QUORUM=1000     of which quorum queues
 #   MQTOP_BENCH_CLUSTER_TIMEOUT=2400    seconds for the cluster step
@@ -153,11 +155,12 @@ if [ "$CLUSTER_RUN" = 1 ]; then
   cdir=$(mktemp -d "${TMPDIR:-/tmp}/mqtop-bench-cluster.XXXXXX")
   t0=$(date +%s.%N)
   MQTOP_BROKER_STATS_INTERVAL=5000 MQTOP_BROKER_EXTRA_CONF="$EXTRA_CONF" scripts/cluster.sh start "$cdir"
-  echo "bench: 3-node cluster up in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')s" >&2
+  startup=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+  echo "bench: 3-node cluster up in ${startup}s" >&2
   if ! (set -a; . "$cdir/env"; set +a
         timeout --kill-after=30 "${MQTOP_BENCH_CLUSTER_TIMEOUT:-2400}" "$out/mqtop-bench" cluster \
           -size "${MQTOP_BENCH_CLUSTER_SIZE:-30000}" -quorum "${MQTOP_BENCH_CLUSTER_QUORUM:-1000}" \
-          -reps "${MQTOP_BENCH_REPS:-5}" -out "$out" 2> >(tee -a "$out/cluster.log" >&2)); then
+          -mqtop "$out/mqtop" -startup "$startup" -out "$out" 2> >(tee -a "$out/cluster.log" >&2)); then
     echo "bench: the cluster step failed or timed out; see $out/cluster.log" >&2
     failed=1
   fi
@@ -169,10 +172,10 @@ results=("$out"/size-*.json)
 [ ${#results[@]} -gt 0 ] || [ -f "$out/views.md" ] || [ -f "$out/cluster.md" ] || { echo "bench: no results" >&2; exit 1; }
 [ -f "$out/publish.json" ] && results+=("$out/publish.json")
 if [ ${#results[@]} -gt 0 ]; then
-  "$out/mqtop-bench" report "${results[@]}" > "$out/results.md"
+  # The cluster's row joins the sizes' summary.
+  "$out/mqtop-bench" report "${results[@]}" "$out"/cluster-*.json > "$out/results.md"
   [ -f "$out/move.md" ] && cat "$out/move.md" >> "$out/results.md"
   [ -f "$out/views.md" ] && cat "$out/views.md" >> "$out/results.md"
-  [ -f "$out/cluster.md" ] && cat "$out/cluster.md" >> "$out/results.md"
   cp "$out/results.md" bench/results.md
   cat bench/results.md
 else # the list views or the cluster alone: appended to the queue tables already there

@@ -17,9 +17,10 @@ import (
 	"github.com/mqtop/mqtop/mgmt"
 )
 
-// ClusterResult is the 3-node row: queues spread over the nodes (classic
-// ones imported through each node, so each lives where it was declared; a
-// share quorum), mqtop's index scraped from every node against the
+// ClusterResult is what only a cluster has: queues spread over the nodes
+// (classic ones imported through each node, so each lives where it was
+// declared; a share quorum), mqtop's index found and scraped from every node
+// (as mqtop does by default) against each node alone, against the
 // management API's own depth sort and full list.
 type ClusterResult struct {
 	Nodes, Size, Quorum int
@@ -58,22 +59,91 @@ func clusterFromEnv() ([]clusterNodeEnv, error) {
 	return out, nil
 }
 
+// runCluster is the 3-node row: the cluster's own setup (queues spread over
+// the nodes, a share quorum, the deep queues filled as on one node), the
+// index scraped from every node against each node alone, then the very
+// steps of a single-node size (floors, mqtop's refresh through its model
+// and renderer, the peers, broker CPU while watching — every node's beam
+// summed — and terminal bytes), mqtop given every node's Prometheus
+// endpoint (through the recording proxies) so the floors are timed on the
+// requests it sent. Writes cluster-N.json (a SizeResult with Cluster set)
+// and cluster.md.
 func runCluster(args []string) error {
 	fs := flag.NewFlagSet("cluster", flag.ContinueOnError)
 	size := fs.Int("size", 30000, "queues in all")
 	quorum := fs.Int("quorum", 1000, "of which quorum queues (the rest classic, a third per node)")
-	reps := fs.Int("reps", 5, "repetitions of each measurement")
-	out := fs.String("out", ".", "directory for cluster.json and cluster.md")
+	bin := fs.String("mqtop", "bin/mqtop", "the built mqtop binary")
+	outDir := fs.String("out", ".", "directory for cluster-N.json, cluster.md and raw data")
+	startup := fs.Float64("startup", 0, "cluster start-up seconds, as measured by the driver")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	st := loadSettings()
 	nodes, err := clusterFromEnv()
 	if err != nil {
 		return err
 	}
-	res := ClusterResult{Nodes: len(nodes), Size: *size, Quorum: *quorum, Reps: *reps}
+	b, err := brokerFromEnv()
+	if err != nil {
+		return err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	res := &SizeResult{Size: *size, Settings: st, StartupS: *startup, Floors: map[string]Floor{},
+		Cluster: &ClusterResult{Nodes: len(nodes), Size: *size, Quorum: *quorum, Reps: st.Reps}}
+	out := filepath.Join(*outDir, fmt.Sprintf("cluster-%d.json", *size))
+	save := func() error {
+		data, err := json.MarshalIndent(res, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(out, data, 0o644); err != nil {
+			return err
+		}
+		var md strings.Builder
+		writeSize(&md, res)
+		return os.WriteFile(filepath.Join(*outDir, "cluster.md"), []byte(md.String()), 0o644)
+	}
+	logf("== %d-node cluster, %d queues: setup", len(nodes), *size)
+	if err := clusterSetup(b, nodes, res); err != nil {
+		_ = save()
+		return fmt.Errorf("setup: %w", err)
+	}
+	steps := []struct {
+		name string
+		run  func() error
+	}{
+		{"cluster index", func() error { return measureClusterIndex(nodes, res.Cluster) }},
+		{"floors", func() error { return measureFloors(b, res, st) }},
+		{"cycles", func() error { return measureCycles(b, res, st, self) }},
+		{"peers", func() error { return measurePeers(b, res, st) }},
+		{"broker cpu", func() error { return measureBrokerCPU(b, res, st, *bin) }},
+		{"terminal bytes", func() error { return measureTTY(b, res, st, *bin, *outDir) }},
+	}
+	for _, s := range steps {
+		logf("== cluster, %d queues: %s", *size, s.name)
+		if err := s.run(); err != nil {
+			res.note("%s failed: %v", s.name, err)
+		}
+		if err := save(); err != nil {
+			return err
+		}
+	}
+	logf("== cluster: done, %s", out)
+	return nil
+}
+
+// clusterSetup declares the queues (classic ones imported through each
+// node, so each lives there; the quorum share through every node, so
+// leaders spread), fills the deep queues as a single node's size does
+// (depthOf), and waits until the management API and every node's index
+// agree on queues and messages.
+func clusterSetup(b *broker, nodes []clusterNodeEnv, res *SizeResult) error {
+	cr := res.Cluster
 	start := time.Now()
-	classic := *size - *quorum
+	classic := cr.Size - cr.Quorum
 	next := 0
 	for i, n := range nodes {
 		count := classic / len(nodes)
@@ -85,8 +155,7 @@ func runCluster(args []string) error {
 			qs = append(qs, map[string]any{"name": queueName(next), "vhost": "/", "durable": true, "auto_delete": false, "arguments": map[string]any{}})
 			next++
 		}
-		// The quorum share through every node too, so leaders spread.
-		for j := 0; j < *quorum/len(nodes)+boolInt(i == 0)*(*quorum%len(nodes)); j++ {
+		for j := 0; j < cr.Quorum/len(nodes)+boolInt(i == 0)*(cr.Quorum%len(nodes)); j++ {
 			qs = append(qs, map[string]any{"name": queueName(next), "vhost": "/", "durable": true, "auto_delete": false,
 				"arguments": map[string]any{"x-queue-type": "quorum"}})
 			next++
@@ -99,42 +168,60 @@ func runCluster(args []string) error {
 		logf("imported %d queues through %s in %.1fs", len(qs), n.name, time.Since(t).Seconds())
 	}
 	res.ImportS = time.Since(start).Seconds()
+	cr.ImportS = res.ImportS
+	// Quorum queues reach their leader's metrics on its next tick.
+	if err := waitCounts(b, cr.Size, 0, 10*time.Minute); err != nil {
+		return err
+	}
+	start = time.Now()
+	total, deep, err := publishAll(b, cr.Size)
+	if err != nil {
+		return fmt.Errorf("publish: %w", err)
+	}
+	res.Messages, res.DeepQueues, res.PublishS = total, deep, time.Since(start).Seconds()
+	logf("published %d messages to %d queues in %.1fs", total, deep, res.PublishS)
+	start = time.Now()
+	if err := waitCounts(b, cr.Size, total, 10*time.Minute); err != nil {
+		return err
+	}
+	res.SettleS = time.Since(start).Seconds()
+	res.BrokerRSSMB = b.beamRSS()
+	for _, n := range nodes {
+		if pid, err := readPID(n.dir); err == nil {
+			_, rss := procRSS(pid)
+			cr.RSSMB = append(cr.RSSMB, rss)
+		}
+	}
+	logf("statistics settled in %.1fs; beams rss %v MB", res.SettleS, roundAll(cr.RSSMB))
+	return nil
+}
 
+// measureClusterIndex: the index as mqtop finds it by default (every node's
+// endpoint from /api/nodes and the listeners), against each node alone,
+// and mqtop's two queue sources' depth-ordered screen.
+func measureClusterIndex(nodes []clusterNodeEnv, res *ClusterResult) error {
 	c, err := mgmt.New(mgmt.Options{URLs: []string{nodes[0].mgmtURL}, DerivePrometheus: true, User: user, Password: password, Timeout: 60 * time.Second})
 	if err != nil {
 		return err
 	}
+	defer c.Close()
 	ctx := context.Background()
-	// Wait until the cluster counts them all and every node reports its
-	// share (quorum queues reach their leader's metrics on its next tick).
-	deadline := time.Now().Add(10 * time.Minute)
-	for {
-		o, err := c.Overview(ctx)
-		idx, serr := c.ScrapeQueueIndex(ctx, "")
-		if err == nil && serr == nil && o.Queues.OK && int(o.Queues.N) == *size && len(idx) == *size {
-			res.ObjectTotals, res.IndexQueues = int(o.Queues.N), len(idx)
-			break
-		}
-		if serr == nil && len(idx) != *size {
-			logf("index %d of %d queues", len(idx), *size)
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("the index did not reach %d queues (index %d, %v; overview %v, %v)", *size, len(idx), serr, o.Queues, err)
-		}
-		time.Sleep(2 * time.Second)
+	o, err := c.Overview(ctx)
+	if err != nil {
+		return err
 	}
-	logf("every node reports its queues: %d in the index, object_totals %d", res.IndexQueues, res.ObjectTotals)
-
+	res.ObjectTotals = int(o.Queues.N)
+	res.IndexQueues = res.Size
 	var times []float64
-	for r := 0; r < *reps; r++ {
+	for r := 0; r < res.Reps; r++ {
 		t := time.Now()
 		idx, err := c.ScrapeQueueIndex(ctx, "")
 		if err != nil {
 			return err
 		}
 		times = append(times, msOf(time.Since(t)))
-		if len(idx) != *size {
-			logf("scrape %d: %d of %d queues in the index", r, len(idx), *size)
+		if len(idx) != res.Size {
+			logf("scrape %d: %d of %d queues in the index", r, len(idx), res.Size)
 		}
 		res.IndexQueues = min(res.IndexQueues, len(idx))
 	}
@@ -146,7 +233,7 @@ func runCluster(args []string) error {
 		}
 		times = times[:0]
 		count := 0
-		for r := 0; r < *reps; r++ {
+		for r := 0; r < res.Reps; r++ {
 			t := time.Now()
 			idx, err := one.ScrapeQueueIndex(ctx, "")
 			if err != nil {
@@ -155,6 +242,7 @@ func runCluster(args []string) error {
 			times = append(times, msOf(time.Since(t)))
 			count = len(idx)
 		}
+		one.Close()
 		res.NodeIndexMs = append(res.NodeIndexMs, median(times))
 		res.PerNode = append(res.PerNode, count)
 	}
@@ -162,7 +250,7 @@ func runCluster(args []string) error {
 	// rows) in depth order.
 	q := mgmt.QueueQuery{Sort: mgmt.SortMessages, Desc: true, Limit: 32}
 	var fresh, kept, page []float64
-	for r := 0; r < *reps; r++ {
+	for r := 0; r < res.Reps; r++ {
 		src := &mgmt.IndexSource{C: c}
 		t := time.Now()
 		p, err := src.QueuePage(ctx, q)
@@ -188,31 +276,20 @@ func runCluster(args []string) error {
 		page = append(page, msOf(time.Since(t)))
 	}
 	res.FreshMs, res.KeptMs, res.MgmtPageMs = median(fresh), median(kept), median(page)
-	if res.SortMs, err = timeGET(nodes[0].mgmtURL+"/api/queues?page=1&page_size=100&sort=messages&sort_reverse=true&columns=name,vhost,messages", *reps); err != nil {
+	if res.SortMs, err = timeGET(nodes[0].mgmtURL+"/api/queues?page=1&page_size=100&sort=messages&sort_reverse=true&columns=name,vhost,messages", res.Reps); err != nil {
 		return err
 	}
-	if res.FullListMs, err = timeGET(nodes[0].mgmtURL+"/api/queues?columns=name,vhost,messages", min(*reps, 3)); err != nil {
+	if res.FullListMs, err = timeGET(nodes[0].mgmtURL+"/api/queues?columns=name,vhost,messages", min(res.Reps, 3)); err != nil {
 		return err
-	}
-	for _, n := range nodes {
-		if data, err := os.ReadFile(filepath.Join(n.dir, "pid")); err == nil {
-			pid, _ := strconv.Atoi(strings.TrimSpace(string(data)))
-			_, rss := procRSS(pid)
-			res.RSSMB = append(res.RSSMB, rss)
-		}
 	}
 	logf("index %.0f ms over %d nodes (alone: %v ms, %v queues); mqtop fresh %.0f ms, kept %.0f ms, management source %.0f ms; management depth sort %.0f ms, full list %.0f ms",
 		res.IndexMs, res.Nodes, res.NodeIndexMs, res.PerNode, res.FreshMs, res.KeptMs, res.MgmtPageMs, res.SortMs, res.FullListMs)
-	js, _ := json.MarshalIndent(res, "", "  ")
-	if err := os.WriteFile(filepath.Join(*out, "cluster.json"), js, 0o644); err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(*out, "cluster.md"), []byte(res.markdown()), 0o644)
+	return nil
 }
 
 func (r ClusterResult) markdown() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "\n### %d-node cluster: %d queues (%d quorum), classic ones a third per node\n\n", r.Nodes, r.Size, r.Quorum)
+	fmt.Fprintf(&b, "\n### The index over %d nodes (endpoints found from /api/nodes and the listeners, as mqtop does by default)\n\n", r.Nodes)
 	fmt.Fprintf(&b, "| measure | value |\n|---|---|\n")
 	fmt.Fprintf(&b, "| queues each node's endpoint reports | %v (sum %d) |\n", r.PerNode, sum(r.PerNode))
 	fmt.Fprintf(&b, "| merged index / object_totals.queues | %d / %d |\n", r.IndexQueues, r.ObjectTotals)

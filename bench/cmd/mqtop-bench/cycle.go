@@ -26,18 +26,35 @@ import (
 // capSource keeps the last page served, to check what was on screen.
 type capSource struct {
 	tui.Source
-	mu   sync.Mutex
-	last mgmt.QueuePage
+	mu    sync.Mutex
+	last  mgmt.QueuePage
+	lastQ mgmt.QueueQuery
 }
 
 func (c *capSource) QueuePage(ctx context.Context, q mgmt.QueueQuery) (mgmt.QueuePage, error) {
 	p, err := c.Source.QueuePage(ctx, q)
+	c.mu.Lock()
+	c.lastQ = q
 	if err == nil {
-		c.mu.Lock()
 		c.last = p
-		c.mu.Unlock()
 	}
+	c.mu.Unlock()
 	return p, err
+}
+
+// lastSort is the order of the last query the list sent.
+func (c *capSource) lastSort() mgmt.SortKey {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lastQ.Sort
+}
+
+// orderSort is the list's sort for a bench order.
+func orderSort(order string) mgmt.SortKey {
+	if order == "depth" {
+		return mgmt.SortMessages
+	}
+	return mgmt.SortName
 }
 
 func (c *capSource) lastPage() mgmt.QueuePage {
@@ -62,8 +79,13 @@ func newModel(mgmtURL, promURL, source, order string) (*tui.Model, *capSource, *
 	m := tui.New(tui.Deps{Context: tui.Context{Name: "bench", Endpoint: c.Endpoint()}, Backend: c, Source: cs,
 		Refresh: 2 * time.Second, Timeout: timeout, Keys: keys.Default()})
 	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
-	if order == "depth" {
-		m.Update(tea.KeyPressMsg{Code: 's', Text: "s"}) // next sort: messages, largest first
+	// The queue list opens deepest first; s cycles through its sorts
+	// (messages, ready, unacked, consumers, in, out, type, state, vhost,
+	// name). Every refresh checks the order the list asked for.
+	if order == "name" {
+		for range 9 {
+			m.Update(tea.KeyPressMsg{Code: 's', Text: "s"})
+		}
 	}
 	return m, cs, c, nil
 }
@@ -162,6 +184,10 @@ func runCycle(args []string) error {
 		draws = append(draws, (t.total-t.poll).Seconds()*1000)
 		if cs.Status().Source != *source {
 			res.Wrong++
+		}
+		if got := cs.lastSort(); got != orderSort(*order) {
+			res.Errors++
+			res.LastErr = fmt.Sprintf("the list asked for %s order, not %s", got, orderSort(*order))
 		}
 		p := cs.lastPage()
 		res.Rows, res.RenderBytes = len(p.Queues), t.size

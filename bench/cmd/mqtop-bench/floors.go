@@ -26,7 +26,7 @@ type recorder struct {
 	reqs        []recReq
 	overviews   atomic.Int64
 	contentEnc  atomic.Value
-	mgmt, prom  string // proxy URLs
+	mgmt, prom  string // proxy URLs (prom: one per endpoint, comma-separated)
 	stopServers []func()
 }
 
@@ -36,10 +36,17 @@ func newRecorder(b *broker) (*recorder, error) {
 	if r.mgmt, err = r.proxy(b.mgmtURL); err != nil {
 		return nil, err
 	}
-	if r.prom, err = r.proxy(b.promURL); err != nil {
-		r.close()
-		return nil, err
+	// One proxy per Prometheus endpoint (every node's, on a cluster).
+	var proms []string
+	for _, u := range strings.Split(b.promURL, ",") {
+		p, err := r.proxy(u)
+		if err != nil {
+			r.close()
+			return nil, err
+		}
+		proms = append(proms, p)
 	}
+	r.prom = strings.Join(proms, ",")
 	return r, nil
 }
 
@@ -103,19 +110,26 @@ type Floor struct {
 
 // screen is what one refresh of one source and order sent.
 type screen struct {
-	overview, nodes, scrape, page recReq
-	gets                          []recReq
+	overview, nodes, members, page recReq
+	scrapes                        []recReq // one per node's endpoint
+	gets                           []recReq
 }
+
+// membersQuery is the member list a cluster's index asks for before its
+// scrapes (mgmt's members()), apart from the poll's node health.
+const membersQuery = "columns=name%2Crunning"
 
 func classify(reqs []recReq) (s screen) {
 	for _, r := range reqs {
 		switch p := r.path(); {
 		case p == "/api/overview":
 			s.overview = r
+		case p == "/api/nodes" && strings.Contains(r.URI, membersQuery):
+			s.members = r
 		case p == "/api/nodes":
 			s.nodes = r
 		case p == "/metrics/detailed":
-			s.scrape = r
+			s.scrapes = append(s.scrapes, r)
 		case p == "/api/queues":
 			s.page = r
 		case strings.HasPrefix(p, "/api/queues/"):
@@ -150,10 +164,13 @@ func discover(b *broker, res *SizeResult) (map[string]screen, error) {
 		}
 		warm := classify(rec.take())
 		cl.Close()
+		if got := cs.lastSort(); got != orderSort(c.order) {
+			return nil, fmt.Errorf("%s/%s: the list asked for %s order", c.source, c.order, got)
+		}
 		if st := cs.Status().Source; st != c.source {
 			res.note("%s/%s: served by %s", c.source, c.order, st)
 		}
-		warm.scrape = cold.scrape
+		warm.scrapes, warm.members = cold.scrapes, cold.members
 		out[c.source+"/"+c.order] = warm
 		if p := cs.lastPage(); len(p.Queues) > 0 {
 			logf("%s/%s: %d rows, first %s (%d messages), %d GETs", c.source, c.order, len(p.Queues),
@@ -188,7 +205,26 @@ func measureFloors(b *broker, res *SizeResult, st settings) error {
 	}
 	one("overview", "overview (every poll)", pn.overview, st.Reps)
 	one("nodes", "nodes (every poll)", pn.nodes, st.Reps)
-	one("scrape", "Prometheus scrape (index)", pn.scrape, st.Reps)
+	switch len(pn.scrapes) {
+	case 0:
+		res.note("floor scrape: mqtop scraped no Prometheus endpoint")
+	case 1:
+		one("scrape", "Prometheus scrape (index)", pn.scrapes[0], st.Reps)
+	default:
+		// A cluster: the member list, then every node's endpoint at once.
+		if pn.members.URI != "" {
+			one("members", "cluster members (before each scrape)", pn.members, st.Reps)
+		}
+		f, err := curlBatch(pn.scrapes, enc, len(pn.scrapes), st.Reps)
+		if err != nil {
+			res.note("floor scrape: %v", err)
+			break
+		}
+		f.Label = fmt.Sprintf("Prometheus scrape (index), every node's endpoint in parallel (%d)", len(pn.scrapes))
+		f.Query = short(pn.scrapes[0].URI) + " …"
+		res.Floors["scrape"] = f
+		logf("floor %-12s %8.1f ms %9d B  (%d endpoints in parallel)", "scrape", f.MedianMs, f.Bytes, len(pn.scrapes))
+	}
 	for _, g := range []struct {
 		key, label string
 		gets       []recReq

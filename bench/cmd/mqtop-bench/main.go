@@ -113,6 +113,7 @@ type SizeResult struct {
 	CPU                        []Window
 	TTY                        TTY
 	Notes                      []string
+	Cluster                    *ClusterResult `json:",omitempty"` // the 3-node row (mqtop-bench cluster)
 }
 
 func (r *SizeResult) note(format string, a ...any) {

@@ -32,7 +32,13 @@ func runReport(files []string) error {
 		}
 		rs = append(rs, r)
 	}
-	sort.Slice(rs, func(i, j int) bool { return rs[i].Size < rs[j].Size })
+	// Single nodes by size, then the cluster.
+	sort.SliceStable(rs, func(i, j int) bool {
+		if (rs[i].Cluster == nil) != (rs[j].Cluster == nil) {
+			return rs[i].Cluster == nil
+		}
+		return rs[i].Size < rs[j].Size
+	})
 	w := os.Stdout
 	fmt.Fprintf(w, "# mqtop benchmark\n\nRun %s on %s. RabbitMQ %s, one fresh broker per size, `collect_statistics_interval` 5000 ms, loopback only.\n",
 		time.Now().UTC().Format("2006-01-02 15:04 UTC"), machine(), brokerVersion())
@@ -127,7 +133,8 @@ func cycleFloor(r *SizeResult, c Cycle) float64 {
 	var list float64
 	switch {
 	case c.Source == "prometheus" && c.Cold:
-		list = f["scrape"].MedianMs + f["gets-"+c.Order].MedianMs
+		// On a cluster the member list comes first ("members": 0 otherwise).
+		list = f["members"].MedianMs + f["scrape"].MedianMs + f["gets-"+c.Order].MedianMs
 	case c.Source == "prometheus":
 		list = f["gets-"+c.Order].MedianMs
 	default:
@@ -167,15 +174,26 @@ func findCPU(r *SizeResult, prefix string) (Window, bool) {
 
 func writeSize(w io.Writer, r *SizeResult) {
 	st := r.Settings
-	fmt.Fprintf(w, "\n## %d queues\n\n", r.Size)
-	fmt.Fprintf(w, "Broker start-up %.1f s; definitions import %.1f s; %d messages published to %d queues in %.1f s; statistics settled %.1f s later; broker RSS %.0f MB.\n",
-		r.StartupS, r.ImportS, r.Messages, r.DeepQueues, r.PublishS, r.SettleS, r.BrokerRSSMB)
+	if cr := r.Cluster; cr != nil {
+		fmt.Fprintf(w, "\n## %d-node cluster: %d queues (%d quorum), classic ones a third per node\n\n", cr.Nodes, r.Size, cr.Quorum)
+		fmt.Fprintf(w, "Cluster start-up %.1f s; definitions import %.1f s (through each node); %d messages published to %d queues in %.1f s; "+
+			"statistics settled %.1f s later; the beams' RSS %v MB (%.0f MB in all). mqtop is given every node's Prometheus endpoint "+
+			"(`--prometheus-url` with the three, through recording proxies) so that the floors below are the requests it sent; "+
+			"broker CPU is every node's beam summed.\n",
+			r.StartupS, r.ImportS, r.Messages, r.DeepQueues, r.PublishS, r.SettleS, roundAll(cr.RSSMB), r.BrokerRSSMB)
+		fmt.Fprint(w, cr.markdown())
+		fmt.Fprintln(w)
+	} else {
+		fmt.Fprintf(w, "\n## %d queues\n\n", r.Size)
+		fmt.Fprintf(w, "Broker start-up %.1f s; definitions import %.1f s; %d messages published to %d queues in %.1f s; statistics settled %.1f s later; broker RSS %.0f MB.\n",
+			r.StartupS, r.ImportS, r.Messages, r.DeepQueues, r.PublishS, r.SettleS, r.BrokerRSSMB)
+	}
 	fmt.Fprintf(w, "mqtop's HTTP transport sent `Accept-Encoding: %s`; the broker answered `Content-Encoding: %s`.\n",
 		orNone(r.GoAcceptEncoding), orNone(r.ContentEncoding))
 
 	fmt.Fprintf(w, "\n### (a) Floors: the broker's own time and bytes (curl, same URL and headers as mqtop, kept-alive, median of %d)\n\n", st.Reps)
 	fmt.Fprintln(w, "| query | request | broker ms | min ms | bytes on the wire |\n|---|---|--:|--:|--:|")
-	for _, k := range []string{"overview", "nodes", "scrape", "gets-name", "gets-depth", "page-name", "page-depth", "peer-full", "peer-sort"} {
+	for _, k := range []string{"overview", "nodes", "members", "scrape", "gets-name", "gets-depth", "page-name", "page-depth", "peer-full", "peer-sort"} {
 		f, ok := r.Floors[k]
 		if !ok {
 			continue

@@ -24,19 +24,35 @@ import (
 // The bench always talks to its private broker as guest/guest.
 const user, password = "guest", "guest"
 
-// broker is the private node broker.sh started, from its env file.
+// broker is the private node broker.sh started, from its env file; or the
+// private cluster cluster.sh started (its first node's URLs, every node's
+// Prometheus endpoint in promURL, comma-separated, and every node's dir).
 type broker struct {
 	mgmtURL, promURL, amqpURL, dir string
+	dirs                           []string // every node's (one without a cluster)
 	c                              *mgmt.Client
 }
 
 func brokerFromEnv() (*broker, error) {
 	b := &broker{mgmtURL: os.Getenv("MQTOP_TEST_URL"), promURL: os.Getenv("MQTOP_TEST_PROM_URL"),
 		amqpURL: os.Getenv("MQTOP_TEST_AMQP_URL"), dir: os.Getenv("MQTOP_BROKER_DIR")}
+	if n, _ := strconv.Atoi(os.Getenv("MQTOP_CLUSTER_SIZE")); n >= 2 {
+		nodes, err := clusterFromEnv()
+		if err != nil {
+			return nil, err
+		}
+		var proms []string
+		for _, n := range nodes {
+			proms, b.dirs = append(proms, n.promURL), append(b.dirs, n.dir)
+		}
+		b.promURL, b.dir = strings.Join(proms, ","), nodes[0].dir
+	} else {
+		b.dirs = []string{b.dir}
+	}
 	if b.mgmtURL == "" || b.promURL == "" || b.amqpURL == "" || b.dir == "" {
 		return nil, errors.New("MQTOP_TEST_URL, MQTOP_TEST_PROM_URL, MQTOP_TEST_AMQP_URL and MQTOP_BROKER_DIR must be set (source the broker's env file)")
 	}
-	for _, u := range []string{b.mgmtURL, b.promURL, b.amqpURL} {
+	for _, u := range append([]string{b.mgmtURL, b.amqpURL}, strings.Split(b.promURL, ",")...) {
 		if p, err := url.Parse(u); err != nil || (p.Hostname() != "127.0.0.1" && p.Hostname() != "localhost" && p.Hostname() != "::1") {
 			return nil, fmt.Errorf("refusing a non-loopback broker address %q", u)
 		}
@@ -49,13 +65,44 @@ func brokerFromEnv() (*broker, error) {
 	return b, nil
 }
 
-// beamPID is the broker's Erlang VM, whose CPU time we read.
-func (b *broker) beamPID() (int, error) {
-	data, err := os.ReadFile(filepath.Join(b.dir, "pid"))
+// beamPID is the (first) broker's Erlang VM, whose CPU time we read.
+func (b *broker) beamPID() (int, error) { return readPID(b.dir) }
+
+func readPID(dir string) (int, error) {
+	data, err := os.ReadFile(filepath.Join(dir, "pid"))
 	if err != nil {
 		return 0, err
 	}
 	return strconv.Atoi(strings.TrimSpace(string(data)))
+}
+
+// beamCPU is the CPU time of every node's Erlang VM together.
+func (b *broker) beamCPU() (time.Duration, error) {
+	var sum time.Duration
+	for _, d := range b.dirs {
+		pid, err := readPID(d)
+		if err != nil {
+			return 0, err
+		}
+		t, err := procCPU(pid)
+		if err != nil {
+			return 0, err
+		}
+		sum += t
+	}
+	return sum, nil
+}
+
+// beamRSS is every node's Erlang VM's resident set together, in MB.
+func (b *broker) beamRSS() float64 {
+	var sum float64
+	for _, d := range b.dirs {
+		if pid, err := readPID(d); err == nil {
+			_, rss := procRSS(pid)
+			sum += rss
+		}
+	}
+	return sum
 }
 
 func queueName(i int) string { return fmt.Sprintf("bench-q-%05d", i) }
@@ -75,10 +122,7 @@ var hotQueues = []string{queueName(1), queueName(3)}
 
 func setup(b *broker, res *SizeResult) error {
 	n := res.Size
-	if pid, err := b.beamPID(); err == nil {
-		_, rss := procRSS(pid)
-		logf("broker up, rss %.0f MB", rss)
-	}
+	logf("broker up, rss %.0f MB", b.beamRSS())
 	defs := struct {
 		Queues []map[string]any `json:"queues"`
 	}{}
@@ -109,9 +153,7 @@ func setup(b *broker, res *SizeResult) error {
 		return err
 	}
 	res.SettleS = time.Since(start).Seconds()
-	if pid, err := b.beamPID(); err == nil {
-		_, res.BrokerRSSMB = procRSS(pid)
-	}
+	res.BrokerRSSMB = b.beamRSS()
 	logf("statistics settled in %.1fs; broker rss %.0f MB", res.SettleS, res.BrokerRSSMB)
 	return nil
 }

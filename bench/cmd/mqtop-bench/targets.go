@@ -82,12 +82,20 @@ func targets(r *SizeResult) []target {
 	return ts
 }
 
+// label names a result's column: "10000 queues", "3 nodes, 30000 queues".
+func (r *SizeResult) label() string {
+	if r.Cluster != nil {
+		return fmt.Sprintf("%d nodes, %d queues", r.Cluster.Nodes, r.Size)
+	}
+	return fmt.Sprintf("%d queues", r.Size)
+}
+
 func writeTargets(w io.Writer, r *SizeResult) {
 	ts := targets(r)
 	if len(ts) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "\n### Targets at %d queues (computed, not asserted)\n\n| target | measured | met |\n|---|---|:-:|\n", r.Size)
+	fmt.Fprintf(w, "\n### Targets at %s (computed, not asserted)\n\n| target | measured | met |\n|---|---|:-:|\n", r.label())
 	for _, t := range ts {
 		fmt.Fprintf(w, "| %s | %s | %s |\n", t.name, t.measured, yes(t.ok))
 	}
@@ -100,7 +108,7 @@ func writeSummary(w io.Writer, rs []*SizeResult) {
 	}
 	fmt.Fprint(w, "\n## Summary\n\n| | ")
 	for _, r := range rs {
-		fmt.Fprintf(w, "%d queues | ", r.Size)
+		fmt.Fprintf(w, "%s | ", r.label())
 	}
 	fmt.Fprint(w, "\n|---|")
 	for range rs {
