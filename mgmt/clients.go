@@ -138,11 +138,18 @@ func (c *Client) Connections(ctx context.Context, q ListQuery) (ListPage[Connect
 		p   ListPage[Connection]
 		err error
 	)
-	if q.VHost == "" {
+	path := "connections"
+	if q.VHost != "" {
+		path = "vhosts/" + pathEscape(q.VHost) + "/connections"
+	}
+	if field, match, re := connectionFieldFilter(q.Filter); field != "" {
+		// The API filters on the name only: fetched whole, filtered here.
+		q.Filter = re
+		p, err = wholeWithParams(ctx, c, path, connectionColumns, window, q, decodeConnection, match, connectionOrder[q.Sort])
+	} else if q.VHost == "" {
 		p, err = pagedWithParams(ctx, c, "connections", connectionColumns, window, q, decodeConnection)
 	} else {
-		p, err = wholeWithParams(ctx, c, "vhosts/"+pathEscape(q.VHost)+"/connections", connectionColumns, window, q,
-			decodeConnection, matchConnection, connectionOrder[q.Sort])
+		p, err = wholeWithParams(ctx, c, path, connectionColumns, window, q, decodeConnection, matchConnection, connectionOrder[q.Sort])
 	}
 	if err != nil {
 		return ListPage[Connection]{}, fmt.Errorf("list connections%s: %w", inVHost(q.VHost), err)
@@ -151,6 +158,31 @@ func (c *Client) Connections(ctx context.Context, q ListQuery) (ListPage[Connect
 }
 
 func matchConnection(re *regexp.Regexp, c Connection) bool { return re.MatchString(c.Name) }
+
+// ConnectionFilterFields are the prefixes a connections filter may start
+// with to match another field than the name ("user:oncall", "client:^billing",
+// "node:n2", "host:10\.0\.", "product:^mqtop$"). The management API
+// filters on the name only, so such a filter fetches the list whole (one
+// request, every connection) and matches here.
+var ConnectionFilterFields = map[string]func(Connection) string{
+	"user":    func(c Connection) string { return c.User },
+	"client":  func(c Connection) string { return c.ClientName },
+	"node":    func(c Connection) string { return c.Node },
+	"host":    func(c Connection) string { return c.PeerHost },
+	"product": func(c Connection) string { return c.Product },
+}
+
+// connectionFieldFilter splits "field:regex" for a known field; otherwise
+// field is "" and the filter is a name regex (a connection name starts with
+// an address, never with one of these words and a colon).
+func connectionFieldFilter(filter string) (field string, match func(*regexp.Regexp, Connection) bool, re string) {
+	f, rest, ok := strings.Cut(filter, ":")
+	get := ConnectionFilterFields[f]
+	if !ok || get == nil {
+		return "", nil, filter
+	}
+	return f, func(re *regexp.Regexp, c Connection) bool { return re.MatchString(get(c)) }, rest
+}
 
 // GetConnection reads one connection whole, for the detail page: every
 // client property, and the raw JSON.

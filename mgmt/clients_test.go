@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -221,5 +222,54 @@ func TestConnectionDetailAndChannels(t *testing.T) {
 	_, err = c.Connections(context.Background(), mgmt.ListQuery{VHost: "no-such-vhost-h4"})
 	if mgmt.StatusOf(err) != 404 || !strings.Contains(err.Error(), "list connections in vhost") {
 		t.Fatalf("missing vhost: %v", err)
+	}
+}
+
+// A filter "user:RE" (or client:, node:, host:, product:) matches that
+// field, not the name: the connections of one user, found among others, in
+// every scope; a bad regex after the prefix is an error, not a full list.
+func TestConnectionsFilterByField(t *testing.T) {
+	env := testenv.Broker(t)
+	vh := testenv.VHost(t)
+	c := client(t, env)
+	name := "oncall-" + acRandomSuffix(t)
+	acUser(t, env, name, "")
+	testenv.MustAPI(t, env, http.MethodPut, "permissions/"+url.PathEscape(vh)+"/"+url.PathEscape(name),
+		map[string]string{"configure": "", "write": "", "read": ".*"})
+	theirs, _ := dialUser(t, env, name, "x", vh, amqp.Table{"connection_name": "billing-" + name})
+	mine := testenv.Dial(t, env, vh) // guest's, in the same vhost
+	port := func(conn *amqp.Connection) string { return fmt.Sprint(conn.LocalAddr().(*net.TCPAddr).Port) }
+	for _, scope := range []string{"", vh} {
+		for _, filter := range []string{"user:^" + name + "$", "client:^billing-" + name + "$"} {
+			clWaitConnections(t, c, mgmt.ListQuery{VHost: scope, Filter: filter}, func(p mgmt.ListPage[mgmt.Connection]) string {
+				if p.Matched != 1 || len(p.Items) != 1 || !strings.Contains(p.Items[0].Name, ":"+port(theirs)+" ->") || p.Items[0].User != name {
+					return fmt.Sprintf("scope %q filter %q: matched %d: %s", scope, filter, p.Matched, clConnNames(p))
+				}
+				return ""
+			})
+		}
+		// Guest's connection is found by its user too, and not by the other's.
+		p, err := c.Connections(context.Background(), mgmt.ListQuery{VHost: scope, Filter: "user:^" + env.User + "$", Limit: 500})
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, conn := range p.Items {
+			found = found || strings.Contains(conn.Name, ":"+port(mine)+" ->")
+			if conn.User != env.User {
+				t.Errorf("user filter for %s lists %s's connection %s", env.User, conn.User, conn.Name)
+			}
+		}
+		if !found {
+			t.Errorf("scope %q: guest's connection not found by user: %s", scope, clConnNames(p))
+		}
+	}
+	// The node filter keeps every connection of the only node.
+	p, err := c.Connections(context.Background(), mgmt.ListQuery{VHost: vh, Filter: "node:."})
+	if err != nil || p.Matched != 2 {
+		t.Fatalf("node filter: %v, %s", err, clConnNames(p))
+	}
+	if _, err := c.Connections(context.Background(), mgmt.ListQuery{Filter: "user:("}); err == nil || !strings.Contains(err.Error(), "bad filter") {
+		t.Fatalf("a bad regex after user: gives %v", err)
 	}
 }

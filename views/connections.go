@@ -96,7 +96,7 @@ func brokerText(s string) string {
 // address); sorts are ConnectionSort's short keys, served by the API.
 func NewConnections(k *keys.Map) *Connections {
 	v := &Connections{keys: k, List: NewList(k, ListSpec[mgmt.Connection]{
-		Noun: "connections", One: "connection", FilterHint: "regex on connection name (peer -> local address)",
+		Noun: "connections", One: "connection", FilterHint: "regex on connection name (peer -> local address); user:RE client:RE node:RE host:RE product:RE",
 		Key:   func(c mgmt.Connection) string { return c.Name },
 		Sorts: []string{"name", "client", "user", "state", "channels", "recv", "send", "vhost", "node"},
 		Ascending: func(s string) bool {
