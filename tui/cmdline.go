@@ -177,6 +177,7 @@ func (m *Model) adopt(d Deps, keep bool) tea.Cmd {
 	fresh.seq, fresh.tickGen = m.seq, m.tickGen+1
 	if keep {
 		fresh.queues, fresh.lists, fresh.stack, fresh.vhost = m.queues, m.lists, m.stack, m.vhost
+		fresh.nodeNames = m.nodeNames // the kept lists shorten names with it
 		fresh.book, fresh.totals = m.book, m.totals
 		fresh.vhosts, fresh.exchanges, fresh.interval = m.vhosts, m.exchanges, m.interval
 	}

@@ -32,7 +32,7 @@ func (m *Model) header() string {
 		// A context of several nodes: which one answers, and whether that is
 		// because the first stopped answering.
 		if o.Node != "" {
-			parts = append(parts, part{theme.Label.Render("on ") + views.Clean(o.Node), 1})
+			parts = append(parts, part{theme.Label.Render("on ") + views.Clean(m.nodeNames.Short(o.Node)), 1})
 		}
 		if since := f.FailedOver(); !since.IsZero() {
 			parts = append(parts, part{theme.Badge("FAILED OVER "+views.FmtDuration(time.Since(since).Truncate(time.Second)), theme.Warn), 0})

@@ -102,7 +102,9 @@ type Model struct {
 	// Last good data.
 	overview mgmt.Overview
 	nodes    []mgmt.Node
-	status   mgmt.SourceStatus
+	// nodeNames shortens node names in the header and the NODE columns.
+	nodeNames *views.NodeNames
+	status    mgmt.SourceStatus
 	// amqpRefused is the session's refusal of an AMQP endpoint that proved
 	// to be another broker's, read after each poll for the header.
 	amqpRefused error
@@ -156,7 +158,8 @@ func New(d Deps) *Model {
 	if d.Context.ReadOnly {
 		m.keys.ReadOnly()
 	}
-	m.queues = &queuesScreen{views.NewQueues(&m.keys)}
+	m.nodeNames = &views.NodeNames{}
+	m.queues = newQueuesScreen(m)
 	m.lists = map[string]Screen{"queues": m.queues}
 	m.restoreSort("queues", m.queues)
 	m.stack = []Screen{m.queues}

@@ -55,8 +55,14 @@ func register(d viewDef) { registry[d.name] = d }
 
 func init() {
 	register(viewDef{name: "queues", aliases: []string{"qu", "queue"}, open: func(m *Model) Screen {
-		return &queuesScreen{views.NewQueues(&m.keys)}
+		return newQueuesScreen(m)
 	}})
+}
+
+func newQueuesScreen(m *Model) *queuesScreen {
+	v := views.NewQueues(&m.keys)
+	v.UseNodeNames(m.nodeNames)
+	return &queuesScreen{v}
 }
 
 // viewNamed resolves a name or alias to a view's name.

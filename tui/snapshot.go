@@ -44,6 +44,11 @@ func (m *Model) applySnapshot(s SnapshotLoaded) tea.Cmd {
 	if s.NodesErr == nil && !m.nodesHidden {
 		m.nodes = s.Nodes
 		m.queues.SetNodes(len(s.Nodes))
+		names := make([]string, len(s.Nodes))
+		for i, n := range s.Nodes {
+			names[i] = n.Name
+		}
+		m.nodeNames.Set(names)
 	}
 	if r, ok := m.deps.AMQP.(interface{ Refused() error }); ok {
 		m.amqpRefused = r.Refused()

@@ -8,7 +8,9 @@ import (
 
 func init() {
 	register(viewDef{name: "connections", aliases: []string{"conn", "connection"}, open: func(m *Model) Screen {
-		return &listScreen[mgmt.Connection]{listView: views.NewConnections(&m.keys), title: "connections",
+		v := views.NewConnections(&m.keys)
+		v.UseNodeNames(m.nodeNames)
+		return &listScreen[mgmt.Connection]{listView: v, title: "connections",
 			hints: func(k *keys.Map) []views.Hint {
 				return listHints(k, []hintAction{{"detail", &k.Detail}, {"channels", &k.ShowChannels}, {"close", &k.CloseConnection}},
 					[]hintAction{{"json", &k.RawJSON}, {"refresh", &k.Refresh}})

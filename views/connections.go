@@ -19,8 +19,12 @@ import (
 // MineMarker; blocked and blocking ones are highlighted.
 type Connections struct {
 	*List[mgmt.Connection]
-	keys *keys.Map
+	keys      *keys.Map
+	nodeNames *NodeNames // shortens the NODE column's names (nil: whole)
 }
+
+// UseNodeNames shortens node names as n says (shared with the header).
+func (v *Connections) UseNodeNames(n *NodeNames) { v.nodeNames = n }
 
 // MineMarker marks mqtop's own connections in the client column.
 const MineMarker = "◆"
@@ -95,7 +99,8 @@ func brokerText(s string) string {
 // NewConnections lists connections by name (which starts with the peer
 // address); sorts are ConnectionSort's short keys, served by the API.
 func NewConnections(k *keys.Map) *Connections {
-	v := &Connections{keys: k, List: NewList(k, ListSpec[mgmt.Connection]{
+	v := &Connections{keys: k}
+	v.List = NewList(k, ListSpec[mgmt.Connection]{
 		Noun: "connections", One: "connection", FilterHint: "regex on connection name (peer -> local address); user:RE client:RE node:RE host:RE product:RE",
 		Key:   func(c mgmt.Connection) string { return c.Name },
 		Sorts: []string{"name", "client", "user", "state", "channels", "recv", "send", "vhost", "node"},
@@ -109,7 +114,7 @@ func NewConnections(k *keys.Map) *Connections {
 			// The API's name is "<peer> -> <local>": sorting by it orders by peer.
 			{Title: "PEER", Width: 22, Sort: "name", Priority: 4, Cell: connPeer},
 			{Title: "VHOST", Width: 10, Sort: "vhost", Priority: 5, VHost: true, Cell: func(c mgmt.Connection) string { return brokerText(c.VHost) }},
-			{Title: "NODE", Width: 14, Sort: "node", Priority: 7, Cell: func(c mgmt.Connection) string { return brokerText(c.Node) }},
+			{Title: "NODE", Width: 14, Sort: "node", Priority: 7, Cell: func(c mgmt.Connection) string { return brokerText(v.nodeNames.Short(c.Node)) }},
 			{Title: "STATE", Width: 8, Sort: "state", Priority: 1, Cell: func(c mgmt.Connection) string { return brokerText(c.State) }},
 			{Title: "CHANS", Width: 5, Right: true, Sort: "channels", Priority: 3, Cell: func(c mgmt.Connection) string { return FmtCount(c.Channels) }},
 			{Title: "RECV/S", Width: 8, Right: true, Sort: "recv", Priority: 2, Cell: func(c mgmt.Connection) string { return fmtByteRate(c.RecvRate) }},
@@ -117,7 +122,7 @@ func NewConnections(k *keys.Map) *Connections {
 			{Title: "TLS", Width: 3, Priority: 6, Cell: func(c mgmt.Connection) string { return yesNo(c.TLS) }},
 			{Title: "PROTOCOL", Width: 10, Priority: 8, Cell: func(c mgmt.Connection) string { return brokerText(c.Protocol) }},
 		},
-	})}
+	})
 	v.List.Spec.Legend = func() string {
 		for _, c := range v.Rows() {
 			if c.Mine {

@@ -19,7 +19,12 @@ type Queues struct {
 	info map[string]RowInfo // what the root derived per row (trend, exact counts)
 	// nodes is the cluster's node count: the NODE column shows on a cluster.
 	nodes int
+	// nodeNames shortens the NODE column's names (nil: whole).
+	nodeNames *NodeNames
 }
+
+// UseNodeNames shortens node names as n says (shared with the header).
+func (v *Queues) UseNodeNames(n *NodeNames) { v.nodeNames = n }
 
 // SetNodes tells the list how many nodes the cluster has.
 func (v *Queues) SetNodes(n int) { v.nodes = n }

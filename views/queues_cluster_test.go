@@ -64,3 +64,30 @@ func lineOf(s, word string) string {
 	}
 	return ""
 }
+
+// Long node names (Kubernetes, cloud hosts) are shortened in the NODE
+// column to the part that tells the nodes apart, which a 16-cell column
+// would otherwise cut to the shared prefix.
+func TestQueuesNodeColumnShortensNames(t *testing.T) {
+	k := keys.Default()
+	v := NewQueues(&k)
+	v.SetSize(200, 8)
+	var names []string
+	for _, n := range []string{"0", "1", "2"} {
+		names = append(names, "rabbit@rmq-"+n+".rmq-headless.prod.svc.cluster.local")
+	}
+	var nn NodeNames
+	nn.Set(names)
+	v.UseNodeNames(&nn)
+	v.SetNodes(3)
+	a, b := q("qa", 5), q("qb", 4)
+	a.Node, b.Node = names[1], names[2]
+	v.SetPage(pageOf(0, 2, a, b), nil)
+	out := ansi.Strip(v.View())
+	if row := lineOf(out, "qa"); !strings.Contains(row, " rmq-1 ") || strings.Contains(row, "rabbit@") {
+		t.Errorf("row of qa: %q; want its node as rmq-1", row)
+	}
+	if row := lineOf(out, "qb"); !strings.Contains(row, " rmq-2 ") {
+		t.Errorf("row of qb: %q; want its node as rmq-2", row)
+	}
+}

@@ -31,7 +31,7 @@ func (v *Queues) columns() []Column[mgmt.Queue] {
 		{Title: "IN/S", Width: 6, Right: true, Sort: string(mgmt.SortIn), Priority: 3, Cell: func(q mgmt.Queue) string { return inCell(q, info(q)) }},
 		{Title: "OUT/S", Width: 6, Right: true, Sort: string(mgmt.SortOut), Priority: 3, Cell: func(q mgmt.Queue) string { return FmtRate(q.DeliverRate) }},
 		{Title: "TREND", Width: 15, Priority: 4, Cell: func(q mgmt.Queue) string { return FmtTrend(info(q).Trend) }},
-		{Title: "NODE", Width: 16, Priority: 8, Sparse: true, When: func() bool { return v.nodes > 1 }, Cell: func(q mgmt.Queue) string { return Clean(q.Home()) }},
+		{Title: "NODE", Width: 16, Priority: 8, Sparse: true, When: func() bool { return v.nodes > 1 }, Cell: func(q mgmt.Queue) string { return Clean(v.nodeNames.Short(q.Home())) }},
 		{Title: "ONLINE", Width: 6, Right: true, Priority: 5, Sparse: true, Cell: membersCell},
 	}
 }
