@@ -2,6 +2,7 @@ package amqp
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	amqp091 "github.com/rabbitmq/amqp091-go"
@@ -12,6 +13,26 @@ type achan struct {
 	*amqp091.Channel
 	closed <-chan *amqp091.Error
 	err    error // why it closed, once known
+
+	// The session counts the channels in use on conn (see failBack): Close
+	// uncounts this one, once, even when the broker closed it already.
+	s    *Session
+	conn *amqp091.Connection
+	once sync.Once
+}
+
+// Close closes the channel (a channel the broker or the connection closed
+// already: nil) and, the first time, tells the session it is no longer in
+// use.
+func (c *achan) Close() error {
+	var err error
+	c.once.Do(func() {
+		err = c.Channel.Close()
+		if c.s != nil {
+			c.s.channelClosed(c.conn)
+		}
+	})
+	return err
 }
 
 // failed returns why the channel closed, given a receive from ch.closed (or
@@ -109,26 +130,31 @@ func (s *Session) runChannel(ctx context.Context, vhost string, f func(ctx conte
 
 // openChannel opens a channel, re-dialling once if the connection turns out
 // to have closed under us (opening a channel changes nothing, so it is safe
-// to retry).
+// to retry). The caller must Close the channel it gets.
 func (s *Session) openChannel(ctx context.Context, vhost string) (*achan, error) {
-	for attempt := 0; ; attempt++ {
+	for attempt := 0; ; {
 		conn, err := s.acquire(ctx, vhost)
 		if err != nil {
 			return nil, err
 		}
+		if !s.channelOpened(conn) {
+			continue // a failback replaced conn just now: take the new one
+		}
 		ch, err := conn.Channel()
 		if err != nil {
+			s.channelClosed(conn)
 			if attempt == 0 && conn.IsClosed() && ctx.Err() == nil {
 				s.mu.Lock()
 				if vc := s.conns[vhost]; vc != nil && vc.conn == conn {
 					vc.conn = nil
 				}
 				s.mu.Unlock()
+				attempt++
 				continue
 			}
 			return nil, err
 		}
-		return &achan{Channel: ch, closed: ch.NotifyClose(make(chan *amqp091.Error, 1))}, nil
+		return &achan{Channel: ch, closed: ch.NotifyClose(make(chan *amqp091.Error, 1)), s: s, conn: conn}, nil
 	}
 }
 

@@ -98,7 +98,19 @@ type Session struct {
 	// UI last asked (TakeLost).
 	lostLog []Lost
 	near    map[queueKey]NearLimit // see browse.go
+	// open counts the channels of each connection still in use (opened by
+	// openChannel, not yet closed by their achan); retired holds the
+	// connections replaced by a failback, closed once their count is 0 and
+	// forgotten at their close notification.
+	open    map[*amqp091.Connection]int
+	retired map[*amqp091.Connection]bool
 }
+
+// failbackEvery is how often a connection on another endpoint than the
+// first asks the first again (as the management failover does); a first
+// endpoint that answers with a refusal (another cluster, the credentials)
+// is asked less and less often, up to failbackMax.
+var failbackEvery, failbackMax = 5 * time.Second, time.Minute
 
 // vconn is the connection of one vhost. Its fields are guarded by Session.mu;
 // sem serialises dialling.
@@ -114,6 +126,12 @@ type vconn struct {
 	// the reason of the last block, kept after it ends; blocks counts them.
 	blockedBy, lastBlock string
 	blocks               uint64
+	// idx is conn's endpoint: its index in the list dialled (0 the first)
+	// and its URL (no credentials). failback is set once a loop watches
+	// that conn is on the first endpoint (see failBack).
+	idx      int
+	addr     string
+	failback bool
 }
 
 // NewSession prepares a session; nothing is dialled until an action needs it.
@@ -130,7 +148,8 @@ func NewSession(cfg Config) *Session {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s := &Session{cfg: cfg, log: cfg.Logger, conns: map[string]*vconn{}, near: map[queueKey]NearLimit{}}
+	s := &Session{cfg: cfg, log: cfg.Logger, conns: map[string]*vconn{}, near: map[queueKey]NearLimit{},
+		open: map[*amqp091.Connection]int{}, retired: map[*amqp091.Connection]bool{}}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	if cfg.Target == nil {
 		s.url, s.urlErr = cleanURL(&s.cfg, cfg.URL, cfg.TLS != nil)
@@ -210,6 +229,9 @@ type ConnStatus struct {
 	// BlockedBy is the broker's reason while it blocks publishers on the
 	// connection (connection.blocked: "low on memory"), else "".
 	BlockedBy string
+	// URL is the endpoint the connection is on (no credentials), "" when
+	// not connected.
+	URL string
 }
 
 // Status reports the connection of vhost without dialling.
@@ -220,8 +242,12 @@ func (s *Session) Status(vhost string) ConnStatus {
 	if vc == nil {
 		return ConnStatus{}
 	}
-	return ConnStatus{Connected: vc.conn != nil && !vc.conn.IsClosed(), Redialing: vc.redialing, Dials: vc.dials, LastError: vc.lastErr,
+	st := ConnStatus{Connected: vc.conn != nil && !vc.conn.IsClosed(), Redialing: vc.redialing, Dials: vc.dials, LastError: vc.lastErr,
 		BlockedBy: vc.blockedBy}
+	if st.Connected {
+		st.URL = vc.addr
+	}
+	return st
 }
 
 // Close closes every connection and stops re-dialling. Actions still running
@@ -239,6 +265,9 @@ func (s *Session) Close() error {
 			conns = append(conns, vc.conn)
 			vc.conn = nil
 		}
+	}
+	for c := range s.retired { // still in use by an action: it fails
+		conns = append(conns, c)
 	}
 	s.mu.Unlock()
 	s.cancel()
@@ -298,7 +327,7 @@ func (s *Session) acquire(ctx context.Context, vhost string) (*amqp091.Connectio
 	}
 	s.mu.Unlock()
 
-	c, err := s.dial(ctx, vhost)
+	c, idx, addr, err := s.dial(ctx, vhost)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err != nil {
@@ -309,25 +338,170 @@ func (s *Session) acquire(ctx context.Context, vhost string) (*amqp091.Connectio
 		go c.Close()
 		return nil, ErrSessionClosed
 	}
+	s.install(vc, c, idx, addr)
+	vc.lastErr = nil
+	vc.dials++
+	if s.cfg.Target != nil && !vc.failback {
+		vc.failback = true
+		s.wg.Add(1)
+		go s.failBack(vc)
+	}
+	return c, nil
+}
+
+// install makes c (endpoint idx, addr) vc's connection and watches it.
+// s.mu is held.
+func (s *Session) install(vc *vconn, c *amqp091.Connection, idx int, addr string) {
 	closes := c.NotifyClose(make(chan *amqp091.Error, 1))
 	// The library hands over connection.blocked from its reader: watch
 	// takes each at once.
 	blocks := c.NotifyBlocked(make(chan amqp091.Blocking, 4))
-	vc.conn, vc.lastErr, vc.blockedBy = c, nil, ""
-	vc.dials++
+	vc.conn, vc.blockedBy, vc.idx, vc.addr = c, "", idx, addr
 	s.wg.Add(1)
 	go s.watch(vc, c, closes, blocks)
-	return c, nil
+}
+
+// failBack keeps vc on the first endpoint of the current list (with a
+// Target, the list can change: a derived endpoint follows the management
+// node). Every failbackEvery it reads the list and, when vc's connection is
+// on another endpoint than the first, dials the first (in the background,
+// never in an action's way); once that answers and passes the cluster check
+// it becomes vc's connection. The old connection is closed once the last
+// channel opened on it is closed: an action in flight ends on it. It runs
+// until the session closes.
+func (s *Session) failBack(vc *vconn) {
+	defer s.wg.Done()
+	wait := failbackEvery
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+		case <-s.ctx.Done():
+			return
+		}
+		s.mu.Lock()
+		old, oldAddr := vc.conn, vc.addr
+		s.mu.Unlock()
+		refused := false
+		if old != nil && !old.IsClosed() { // else lost: the re-dial (or the next action) dials in order
+			err := s.tryFirst(vc, old, oldAddr)
+			refused = err != nil && !unreachable(err)
+		}
+		if refused {
+			wait = min(2*wait, failbackMax)
+		} else {
+			wait = failbackEvery
+		}
+		t.Reset(wait)
+	}
+}
+
+// tryFirst makes the first endpoint vc's connection, if it is not already
+// and it answers; old (at oldAddr) is vc's connection now. It returns the
+// error of the first endpoint's dial.
+func (s *Session) tryFirst(vc *vconn, old *amqp091.Connection, oldAddr string) error {
+	dctx, cancel := context.WithTimeout(s.ctx, s.cfg.Timeout)
+	defer cancel()
+	addrs, want, err := s.target(dctx)
+	if err != nil {
+		s.log.Debug("amqp failback: no endpoint list", "vhost", vc.vhost, "err", scrubErr(err, s.cfg.Password))
+		return nil
+	}
+	if addrs[0] == oldAddr {
+		s.mu.Lock()
+		if vc.conn == old {
+			vc.idx = 0 // (the list may have changed to put it first)
+		}
+		s.mu.Unlock()
+		return nil
+	}
+	c, err := s.dialAddr(dctx, vc.vhost, addrs[0], want)
+	if err != nil {
+		s.log.Debug("amqp failback: the first endpoint does not answer", "url", addrs[0], "vhost", vc.vhost,
+			"err", scrubErr(err, s.cfg.Password))
+		return err
+	}
+	s.mu.Lock()
+	if s.closed || vc.conn != old || old.IsClosed() {
+		// Closed, lost or replaced meanwhile: the new connection is not needed.
+		s.mu.Unlock()
+		go c.Close()
+		return nil
+	}
+	s.install(vc, c, 0, addrs[0])
+	s.retired[old] = true // until its close notification (lost)
+	idle := s.open[old] == 0
+	s.mu.Unlock()
+	s.log.Info("amqp back on the first endpoint", "url", addrs[0], "vhost", vc.vhost, "from", oldAddr)
+	if idle {
+		s.closeRetired(old)
+	}
+	return nil
+}
+
+// closeRetired closes a connection replaced by a failback, whose last
+// channel has closed. Its close is not a loss (see lost).
+func (s *Session) closeRetired(c *amqp091.Connection) {
+	_ = c.CloseDeadline(time.Now().Add(s.cfg.Timeout))
+}
+
+// channelOpened counts a channel about to be opened on c (before the
+// library is asked, so a failback cannot close c under it); false when c
+// was retired meanwhile, and the caller takes vc's new connection instead.
+func (s *Session) channelOpened(c *amqp091.Connection) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.retired[c] {
+		return false
+	}
+	s.open[c]++
+	return true
+}
+
+// channelClosed uncounts a channel of c; the last of a retired connection
+// closes it (in the background: the action that closed the channel is done).
+func (s *Session) channelClosed(c *amqp091.Connection) {
+	s.mu.Lock()
+	n := s.open[c] - 1
+	if n > 0 {
+		s.open[c] = n
+		s.mu.Unlock()
+		return
+	}
+	delete(s.open, c)
+	last := s.retired[c] && !s.closed // (Close closes it otherwise)
+	if last {
+		s.wg.Add(1)
+	}
+	s.mu.Unlock()
+	if last {
+		go func() {
+			defer s.wg.Done()
+			s.closeRetired(c)
+		}()
+	}
+}
+
+// channels is how many channels of vhost's connection are in use.
+func (s *Session) channels(vhost string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if vc := s.conns[normVHost(vhost)]; vc != nil && vc.conn != nil {
+		return s.open[vc.conn]
+	}
+	return 0
 }
 
 // dial opens a connection to vhost; ctx (and Config.Timeout) bound the TCP
 // connect, the TLS and the AMQP handshakes.
-func (s *Session) dial(ctx context.Context, vhost string) (*amqp091.Connection, error) {
+// It returns the endpoint dialled: its index in the list and its URL.
+func (s *Session) dial(ctx context.Context, vhost string) (*amqp091.Connection, int, string, error) {
 	dctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
 	addrs, want, err := s.target(dctx)
 	if err != nil {
-		return nil, err
+		return nil, 0, "", err
 	}
 	// Several endpoints (one per node): each in order, sharing the timeout,
 	// the next only when one does not answer. A refusal (another cluster,
@@ -340,11 +514,11 @@ func (s *Session) dial(ctx context.Context, vhost string) (*amqp091.Connection, 
 		conn, err := s.dialAddr(actx, vhost, addr, want)
 		acancel()
 		if err == nil || i == len(addrs)-1 || !unreachable(err) || dctx.Err() != nil {
-			return conn, err
+			return conn, i, addr, err
 		}
 		s.log.Warn("amqp endpoint not answering; trying the next", "url", addr, "next", addrs[i+1], "err", scrubErr(err, s.cfg.Password))
 	}
-	return nil, errors.New("no AMQP endpoint") // not reached: addrs is never empty
+	return nil, 0, "", errors.New("no AMQP endpoint") // not reached: addrs is never empty
 }
 
 // unreachable: the endpoint did not answer (refused, reset, timed out), as
@@ -476,9 +650,15 @@ func (s *Session) blockState(vhost string) (blockedBy string, blocks uint64, las
 	return "", 0, ""
 }
 
-// lost handles c's close notification.
+// lost handles c's close notification. A connection retired by a failback
+// is not lost, whoever closes it: vc is on the first endpoint already.
 func (s *Session) lost(vc *vconn, c *amqp091.Connection, e *amqp091.Error, ok bool) {
 	s.mu.Lock()
+	if s.retired[c] {
+		delete(s.retired, c)
+		s.mu.Unlock()
+		return
+	}
 	if vc.conn == c {
 		vc.conn, vc.blockedBy = nil, ""
 	}
