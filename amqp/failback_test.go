@@ -3,6 +3,7 @@ package amqp
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -15,6 +16,7 @@ import (
 	amqp091 "github.com/rabbitmq/amqp091-go"
 
 	"github.com/mqtop/mqtop/internal/testenv"
+	"github.com/mqtop/mqtop/mgmt"
 )
 
 // syncBuffer is a bytes.Buffer safe for a logger and a test at once.
@@ -276,8 +278,45 @@ func TestSessionReturnsToTheFirstNode(t *testing.T) {
 	n1, n2 := c.Nodes[0], c.Nodes[1]
 	vh := "mqtop-failback"
 	testenv.CreateVHost(t, n2.Env, vh)
-	// Until it is set, each node announces a name of its own (its node
-	// name): name the cluster, then both announce it.
+	// Unnamed, each node announces a default of its own; a listed
+	// endpoint of another node must still pass (mgmt.UnnamedClusterMember
+	// is what mqtop's Target accepts with), and fails without it.
+	t.Run("unnamed cluster: the next node's own default name is accepted", func(t *testing.T) {
+		d1, _ := testenv.Dial(t, n1.Env, "/").Properties["cluster_name"].(string)
+		d2, _ := testenv.Dial(t, n2.Env, "/").Properties["cluster_name"].(string)
+		if d1 == "" || d1 == d2 {
+			t.Fatalf("the unnamed nodes announce %q and %q: the test needs two defaults", d1, d2)
+		}
+		mc, err := mgmt.New(mgmt.Options{URLs: []string{n1.MgmtURL}, User: n1.User, Password: n1.Password})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer mc.Close()
+		id, err := mc.Identity(testCtx(t), 0)
+		if err != nil || id.Cluster != d1 {
+			t.Fatalf("node 1's management says cluster %q (%v), its AMQP %q", id.Cluster, err, d1)
+		}
+		for _, accept := range []bool{true, false} {
+			tg := Target{URL: deadAMQP(t), Others: []string{n2.AMQPURL}, Cluster: id.Cluster, Via: "test"}
+			if accept {
+				tg.Accept = func(c string) bool { return mgmt.UnnamedClusterMember(id, c) }
+			}
+			s := NewSession(Config{User: n1.User, Password: n1.Password, Timeout: 10 * time.Second,
+				Target: func(context.Context) (Target, error) { return tg, nil }})
+			// A purge of a queue that does not exist: connected, then 404.
+			_, err := s.Purge(testCtx(t), "/", "mqtop-unnamed-probe")
+			var wb *WrongBroker
+			switch {
+			case accept && errors.As(err, &wb):
+				t.Errorf("node 2 (%q) refused though it is a member: %v", d2, err)
+			case !accept && !errors.As(err, &wb):
+				t.Errorf("without Accept node 2 (%q) was not refused: %v", d2, err)
+			}
+			s.Close()
+		}
+	})
+
+	// Named, both announce the name.
 	cluster := "mqtop-failback-cluster"
 	testenv.MustAPI(t, n2.Env, http.MethodPut, "cluster-name", map[string]string{"name": cluster})
 	for i, n := range c.Nodes {

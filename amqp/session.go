@@ -64,6 +64,10 @@ type Target struct {
 	// Others are further endpoints of the same cluster (a context listing
 	// every node's AMQP URL), tried in order when URL does not answer.
 	Others []string
+	// Accept, when set, may accept a cluster_name other than Cluster as
+	// the same cluster: a cluster with no name set gives each node its own
+	// default, so its nodes announce different names.
+	Accept func(cluster string) bool
 }
 
 // WrongBroker is the refusal of an AMQP endpoint whose broker announced
@@ -580,7 +584,7 @@ func (s *Session) dialAddr(dctx context.Context, vhost, addr string, want Target
 		}
 		return nil, err
 	}
-	if got, _ := conn.Properties["cluster_name"].(string); want.Cluster != "" && got != want.Cluster {
+	if got, _ := conn.Properties["cluster_name"].(string); want.Cluster != "" && got != want.Cluster && (want.Accept == nil || !want.Accept(got)) {
 		conn.Close()
 		wb := &WrongBroker{URL: addr, GotCluster: got, WantCluster: want.Cluster, Via: want.Via}
 		s.refused.Store(wb)

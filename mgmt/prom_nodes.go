@@ -408,6 +408,33 @@ func isDefaultClusterName(cluster, node string) bool {
 	return ok && name != "" && strings.HasPrefix(cluster, name+"@") && len(cluster) > len(name)+1
 }
 
+// UnnamedClusterMember reports whether cluster, the name some endpoint
+// announced, is the default name of a node of id's cluster while that
+// cluster has no name set. RabbitMQ then gives each node its own default
+// (the node's name part, "@", its host's FQDN), so the nodes of one
+// cluster announce different names; a default name is accepted for a
+// member whose name part it carries and, unless the member's host is
+// localhost (a cluster on one machine), whose host it names.
+func UnnamedClusterMember(id Identity, cluster string) bool {
+	if cluster == id.Cluster {
+		return true
+	}
+	if id.Node == "" || !isDefaultClusterName(id.Cluster, id.Node) {
+		return false
+	}
+	cname, chost, ok := strings.Cut(cluster, "@")
+	if !ok || cname == "" || chost == "" {
+		return false
+	}
+	for _, n := range listenerNodes(id) {
+		name, host, _ := strings.Cut(n, "@")
+		if name == cname && (host == "localhost" || chost == host || strings.HasPrefix(chost, host+".")) {
+			return true
+		}
+	}
+	return false
+}
+
 // promNodeURLs rewrites node endpoints, for tests (a node whose endpoint
 // does not answer while the node runs): client -> func(node, url) url.
 var promNodeURLs sync.Map

@@ -357,3 +357,43 @@ func TestScrapeListedEndpoints(t *testing.T) {
 		t.Errorf("no endpoint answering: %v", err)
 	}
 }
+
+// An unnamed cluster's nodes each announce their own default name: any
+// member's is accepted, another broker's (another name part, or the same
+// name part on a host that is no member's) is not; a named cluster accepts
+// its name only.
+func TestUnnamedClusterMember(t *testing.T) {
+	lst := func(nodes ...string) []Listener {
+		var out []Listener
+		for _, n := range nodes {
+			out = append(out, Listener{Node: n, Protocol: "amqp", Port: 5672})
+		}
+		return out
+	}
+	unnamed := Identity{Cluster: "rabbit@host1.example.com", Node: "rabbit@host1",
+		Listeners: lst("rabbit@host1", "rabbit@host2", "rabbit@host3")}
+	local := Identity{Cluster: "mqtop-n1-1@vm.internal", Node: "mqtop-n1-1@localhost",
+		Listeners: lst("mqtop-n1-1@localhost", "mqtop-n2-2@localhost")}
+	named := Identity{Cluster: "prod", Node: "rabbit@host1", Listeners: unnamed.Listeners}
+	for _, c := range []struct {
+		id      Identity
+		cluster string
+		want    bool
+	}{
+		{unnamed, "rabbit@host1.example.com", true},
+		{unnamed, "rabbit@host2.example.com", true},
+		{unnamed, "rabbit@host3", true},
+		{unnamed, "rabbit@host9.example.com", false}, // no member on host9
+		{unnamed, "hare@host2.example.com", false},   // no member named hare
+		{unnamed, "prod", false},
+		{local, "mqtop-n2-2@vm.internal", true},
+		{local, "mqtop-n3-3@vm.internal", false}, // another broker on the machine
+		{named, "prod", true},
+		{named, "rabbit@host2.example.com", false}, // a named cluster's nodes all say its name
+		{Identity{Cluster: unnamed.Cluster, Listeners: unnamed.Listeners}, "rabbit@host2.example.com", false}, // node unknown
+	} {
+		if got := UnnamedClusterMember(c.id, c.cluster); got != c.want {
+			t.Errorf("cluster %q, node %q: accepts %q = %v, want %v", c.id.Cluster, c.id.Node, c.cluster, got, c.want)
+		}
+	}
+}

@@ -161,14 +161,17 @@ func connect(cfg *config.Config, ctx config.Context, km keys.Map, logger *slog.L
 }
 
 // amqpTarget names the AMQP endpoint of the next dial and the cluster that
-// must answer there: the management API's, read fresh for every dial.
+// must answer there: the management API's, at most targetIdentityAge old
+// (the header's poll reads it every refresh; the session asks every 5 s
+// while it waits to return to its first endpoint).
 func amqpTarget(client *mgmt.Client, configured string) func(context.Context) (amqp.Target, error) {
 	return func(ctx context.Context) (amqp.Target, error) {
-		id, err := client.Identity(ctx, 0)
+		id, err := client.Identity(ctx, targetIdentityAge)
 		if err != nil {
 			return amqp.Target{}, fmt.Errorf("cannot check which broker the AMQP endpoint belongs to: %w", err)
 		}
-		t := amqp.Target{Cluster: id.Cluster, Via: mgmt.RedactURL(id.Endpoint)}
+		t := amqp.Target{Cluster: id.Cluster, Via: mgmt.RedactURL(id.Endpoint),
+			Accept: func(cluster string) bool { return mgmt.UnnamedClusterMember(id, cluster) }}
 		if urls := config.SplitAMQPURLs(configured); len(urls) > 0 {
 			t.URL, t.Others = urls[0], urls[1:] // one per node, in order
 		}
@@ -180,6 +183,8 @@ func amqpTarget(client *mgmt.Client, configured string) func(context.Context) (a
 		return t, nil
 	}
 }
+
+const targetIdentityAge = 5 * time.Second
 
 func orListener(u string, disabled bool) string {
 	switch {
