@@ -64,10 +64,12 @@ func (c *capSource) lastPage() mgmt.QueuePage {
 }
 
 // newModel builds mqtop's root model as cmd/mqtop's connect() does (10 s
-// timeout, AutoSource with or without the Prometheus index) at 120x40.
+// per request, 30 s for the queue list; AutoSource with or without the
+// Prometheus index) at 120x40.
 func newModel(mgmtURL, promURL, source, order string) (*tui.Model, *capSource, *mgmt.Client, error) {
-	timeout := 10 * time.Second
-	c, err := mgmt.New(mgmt.Options{URLs: []string{mgmtURL}, PrometheusURL: promURL, User: user, Password: password, Timeout: timeout})
+	timeout, listTimeout := 10*time.Second, 30*time.Second
+	c, err := mgmt.New(mgmt.Options{URLs: []string{mgmtURL}, PrometheusURL: promURL, User: user, Password: password,
+		Timeout: listTimeout, ObjectTimeout: timeout})
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -77,7 +79,7 @@ func newModel(mgmtURL, promURL, source, order string) (*tui.Model, *capSource, *
 	}
 	cs := &capSource{Source: src}
 	m := tui.New(tui.Deps{Context: tui.Context{Name: "bench", Endpoint: c.Endpoint()}, Backend: c, Source: cs,
-		Refresh: 2 * time.Second, Timeout: timeout, Keys: keys.Default()})
+		Refresh: 2 * time.Second, Timeout: timeout, ListTimeout: listTimeout, Keys: keys.Default()})
 	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
 	// The queue list opens deepest first; s cycles through its sorts
 	// (messages, ready, unacked, consumers, in, out, type, state, vhost,
