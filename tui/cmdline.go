@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 
@@ -152,6 +153,12 @@ func (m *Model) switchContext(name string) (tea.Cmd, string) {
 		return nil, err.Error()
 	}
 	poll := m.adopt(d, false)
+	if note := notesLine(d.Notes); note != "" {
+		// Kept until the next key, as at start (a context with no
+		// password, say, is about to be refused).
+		m.line.set(fmt.Sprintf("context %s; %s", name, note), true)
+		return poll, ""
+	}
 	return tea.Batch(m.info("context %s", name), poll), ""
 }
 

@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -169,14 +170,18 @@ func New(d Deps) *Model {
 
 // Init shows the start's notes and starts the first poll at once.
 func (m *Model) Init() tea.Cmd {
-	if len(m.deps.Notes) > 0 {
-		note := "warning: " + m.deps.Notes[0]
-		for _, n := range m.deps.Notes[1:] {
-			note += "; " + n
-		}
+	if note := notesLine(m.deps.Notes); note != "" {
 		m.line.set(note, true)
 	}
 	return m.startPoll()
+}
+
+// notesLine is the status line of a context's warnings, or "".
+func notesLine(notes []string) string {
+	if len(notes) == 0 {
+		return ""
+	}
+	return "warning: " + strings.Join(notes, "; ")
 }
 
 // startPoll builds a poll from copies of the current state, unless one is

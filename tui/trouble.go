@@ -83,7 +83,12 @@ func (m *Model) troubleText() string {
 	case m.lastErr == nil:
 		return ""
 	case m.refused:
-		return m.refusal() + " (" + views.Clean(m.lastErr.Error()) + "); polling stopped: " + m.refusalKeys()
+		s := m.refusal() + " (" + views.Clean(m.lastErr.Error()) + "); polling stopped: " + m.refusalKeys()
+		if note := notesLine(m.deps.Notes); note != "" {
+			// The context's warnings often say why (no password set).
+			s += " — " + note
+		}
+		return s
 	case !m.everGood:
 		return m.unreachable()
 	}

@@ -102,6 +102,7 @@ func wire(d *tui.Deps, cfg *config.Config, ctx config.Context, km keys.Map, logg
 			return tui.Deps{}, err
 		}
 		wire(&nd, cfg, next, km, logger)
+		nd.Notes = notes(warns, next.Password) // shown as the switch's outcome
 		return nd, nil
 	}
 	d.Reauth = func(password string) (tui.Deps, error) {
