@@ -32,12 +32,13 @@ var ErrReadOnly = errors.New("refused: mqtop is in read-only mode")
 // Options configure a Client.
 type Options struct {
 	URLs []string // management endpoints, tried in order on network failure
-	// PrometheusURL is a configured Prometheus endpoint, or several
-	// comma-separated (one per node of a cluster: every one is scraped and
-	// each must prove to be a node of the management API's cluster).
-	PrometheusURL string
+	// PrometheusURL is a configured Prometheus endpoint; PrometheusURLs
+	// more, one per node of a cluster (with several, every one is scraped
+	// and each must prove to be a node of the management API's cluster).
+	PrometheusURL  string
+	PrometheusURLs []string
 	// DerivePrometheus finds the Prometheus endpoint from the answering
-	// node's listeners when PrometheusURL is empty; with neither, the
+	// node's listeners when PrometheusURLs is empty; with neither, the
 	// Prometheus source is disabled.
 	DerivePrometheus bool
 	User             string
@@ -93,7 +94,11 @@ func New(o Options) (*Client, error) {
 		urls = append(urls, strings.TrimRight(u.String(), "/"))
 	}
 	var proms []string
-	for _, raw := range splitHTTPURLs(o.PrometheusURL) {
+	var listed []string
+	if o.PrometheusURL != "" {
+		listed = append(listed, o.PrometheusURL)
+	}
+	for _, raw := range append(listed, o.PrometheusURLs...) {
 		u, err := url.Parse(raw)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return nil, fmt.Errorf("Prometheus URL %q must look like http://host:15692", RedactURL(raw))
@@ -125,29 +130,6 @@ func New(o Options) (*Client, error) {
 		urls: urls, promURL: firstOr(proms, ""), promURLs: proms, promDerive: o.DerivePrometheus, user: o.User, password: o.Password,
 		timeout: o.Timeout, objTimeout: o.ObjectTimeout, readOnly: o.ReadOnly, transport: tr, log: log,
 	}, nil
-}
-
-// splitHTTPURLs splits a comma-separated list of URLs where the next part
-// starts with http:// or https:// (a comma elsewhere stays in its URL).
-func splitHTTPURLs(v string) []string {
-	var out []string
-	start := 0
-	for i := 0; i < len(v); i++ {
-		if v[i] != ',' {
-			continue
-		}
-		next := strings.ToLower(strings.TrimLeft(v[i+1:], " \t"))
-		if strings.HasPrefix(next, "http://") || strings.HasPrefix(next, "https://") {
-			if p := strings.Trim(v[start:i], ", \t"); p != "" {
-				out = append(out, p)
-			}
-			start = i + 1
-		}
-	}
-	if p := strings.Trim(v[start:], ", \t"); p != "" {
-		out = append(out, p)
-	}
-	return out
 }
 
 func firstOr(xs []string, def string) string {

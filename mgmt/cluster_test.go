@@ -133,7 +133,7 @@ func TestClusterIndex(t *testing.T) {
 		for _, n := range c.Nodes {
 			urls = append(urls, n.PromURL)
 		}
-		cl, err := New(Options{URLs: []string{env.MgmtURL}, PrometheusURL: strings.Join(urls, ","), User: env.User, Password: env.Password})
+		cl, err := New(Options{URLs: []string{env.MgmtURL}, PrometheusURLs: urls, User: env.User, Password: env.Password})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -283,7 +283,7 @@ func TestIndexLackingANodeIsScrapedAgainBeforeUse(t *testing.T) {
 // listedClient scrapes the given endpoints of the fake cluster, as a
 // context listing one Prometheus URL per node would.
 func (f *fakeCluster) listedClient(urls ...string) *Client {
-	c, err := New(Options{URLs: []string{f.mgmt.URL}, PrometheusURL: strings.Join(urls, ","), User: "guest", Password: "guest"})
+	c, err := New(Options{URLs: []string{f.mgmt.URL}, PrometheusURLs: urls, User: "guest", Password: "guest"})
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -129,7 +129,7 @@ func connect(cfg *config.Config, ctx config.Context, km keys.Map, logger *slog.L
 	// take 30 s (the management API's paging costs ~10 s at 50,000 queues);
 	// a GET of one queue never gets the list's 30 s.
 	timeout, listTimeout := 10*time.Second, 30*time.Second
-	client, err := mgmt.New(mgmt.Options{URLs: ctx.URLs, PrometheusURL: ctx.PrometheusURL, DerivePrometheus: !ctx.PrometheusDisabled,
+	client, err := mgmt.New(mgmt.Options{URLs: ctx.URLs, PrometheusURLs: config.SplitURLs(ctx.PrometheusURL), DerivePrometheus: !ctx.PrometheusDisabled,
 		User: ctx.User, Password: ctx.Password, TLS: tlsConf, Timeout: listTimeout, ObjectTimeout: timeout, ReadOnly: ctx.ReadOnly, Logger: logger})
 	if err != nil {
 		return tui.Deps{}, fmt.Errorf("context %s: %w", ctx.Name, err)

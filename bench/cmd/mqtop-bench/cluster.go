@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -95,41 +96,17 @@ func runCluster(args []string) error {
 		Cluster: &ClusterResult{Nodes: len(nodes), Size: *size, Quorum: *quorum, Reps: st.Reps}}
 	out := filepath.Join(*outDir, fmt.Sprintf("cluster-%d.json", *size))
 	save := func() error {
-		data, err := json.MarshalIndent(res, "", "  ")
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(out, data, 0o644); err != nil {
-			return err
-		}
-		var md strings.Builder
-		writeSize(&md, res)
-		return os.WriteFile(filepath.Join(*outDir, "cluster.md"), []byte(md.String()), 0o644)
+		return saveResult(out, res, filepath.Join(*outDir, "cluster.md"), func(w io.Writer) { writeSize(w, res) })
 	}
 	logf("== %d-node cluster, %d queues: setup", len(nodes), *size)
 	if err := clusterSetup(b, nodes, res); err != nil {
 		_ = save()
 		return fmt.Errorf("setup: %w", err)
 	}
-	steps := []struct {
-		name string
-		run  func() error
-	}{
-		{"cluster index", func() error { return measureClusterIndex(nodes, res.Cluster) }},
-		{"floors", func() error { return measureFloors(b, res, st) }},
-		{"cycles", func() error { return measureCycles(b, res, st, self) }},
-		{"peers", func() error { return measurePeers(b, res, st) }},
-		{"broker cpu", func() error { return measureBrokerCPU(b, res, st, *bin) }},
-		{"terminal bytes", func() error { return measureTTY(b, res, st, *bin, *outDir) }},
-	}
-	for _, s := range steps {
-		logf("== cluster, %d queues: %s", *size, s.name)
-		if err := s.run(); err != nil {
-			res.note("%s failed: %v", s.name, err)
-		}
-		if err := save(); err != nil {
-			return err
-		}
+	steps := append([]step{{"cluster index", func() error { return measureClusterIndex(nodes, res.Cluster) }}},
+		sizeSteps(b, res, st, self, *bin, *outDir)...)
+	if err := runSteps(fmt.Sprintf("cluster, %d queues", *size), res, steps, save); err != nil {
+		return err
 	}
 	logf("== cluster: done, %s", out)
 	return nil
@@ -308,6 +285,20 @@ func (r ClusterResult) markdown() string {
 	fmt.Fprintf(&b, "| declaring them (definitions import through each node) | %.1f s |\n", r.ImportS)
 	fmt.Fprintf(&b, "| beam RSS after setup | %v MB |\n", roundAll(r.RSSMB))
 	return b.String()
+}
+
+// saveResult writes v as JSON to jsonPath and its tables (md) to mdPath.
+func saveResult(jsonPath string, v any, mdPath string, md func(io.Writer)) error {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(jsonPath, data, 0o644); err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	md(&b)
+	return os.WriteFile(mdPath, b.Bytes(), 0o644)
 }
 
 func timeGET(u string, reps int) (float64, error) {

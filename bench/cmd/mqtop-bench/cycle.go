@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -68,7 +69,7 @@ func (c *capSource) lastPage() mgmt.QueuePage {
 // Prometheus index) at 120x40.
 func newModel(mgmtURL, promURL, source, order string) (*tui.Model, *capSource, *mgmt.Client, error) {
 	timeout, listTimeout := 10*time.Second, 30*time.Second
-	c, err := mgmt.New(mgmt.Options{URLs: []string{mgmtURL}, PrometheusURL: promURL, User: user, Password: password,
+	c, err := mgmt.New(mgmt.Options{URLs: []string{mgmtURL}, PrometheusURLs: strings.Split(promURL, ","), User: user, Password: password,
 		Timeout: listTimeout, ObjectTimeout: timeout})
 	if err != nil {
 		return nil, nil, nil, err

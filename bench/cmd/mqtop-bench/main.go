@@ -177,18 +177,36 @@ func runSize(args []string) error {
 		_ = save()
 		return fmt.Errorf("setup: %w", err)
 	}
-	steps := []struct {
-		name string
-		run  func() error
-	}{
+	if err := runSteps(fmt.Sprintf("%d queues", *size), res, sizeSteps(b, res, st, self, *bin, *outDir), save); err != nil {
+		return err
+	}
+	logf("== %d queues: done, %s", *size, out)
+	return nil
+}
+
+// step is one measurement of a size (or the cluster) after its setup.
+type step struct {
+	name string
+	run  func() error
+}
+
+// sizeSteps are a broker's measurements, the same for one node and for a
+// cluster: floors, mqtop's refreshes, the peers, broker CPU, terminal bytes.
+func sizeSteps(b *broker, res *SizeResult, st settings, self, bin, outDir string) []step {
+	return []step{
 		{"floors", func() error { return measureFloors(b, res, st) }},
 		{"cycles", func() error { return measureCycles(b, res, st, self) }},
 		{"peers", func() error { return measurePeers(b, res, st) }},
-		{"broker cpu", func() error { return measureBrokerCPU(b, res, st, *bin) }},
-		{"terminal bytes", func() error { return measureTTY(b, res, st, *bin, *outDir) }},
+		{"broker cpu", func() error { return measureBrokerCPU(b, res, st, bin) }},
+		{"terminal bytes", func() error { return measureTTY(b, res, st, bin, outDir) }},
 	}
+}
+
+// runSteps runs each step, recording a failure as a note and going on,
+// and saves the result after each.
+func runSteps(label string, res *SizeResult, steps []step, save func() error) error {
 	for _, s := range steps {
-		logf("== %d queues: %s", *size, s.name)
+		logf("== %s: %s", label, s.name)
 		if err := s.run(); err != nil {
 			res.note("%s failed: %v", s.name, err)
 		}
@@ -196,6 +214,5 @@ func runSize(args []string) error {
 			return err
 		}
 	}
-	logf("== %d queues: done, %s", *size, out)
 	return nil
 }

@@ -57,7 +57,7 @@ func brokerFromEnv() (*broker, error) {
 			return nil, fmt.Errorf("refusing a non-loopback broker address %q", u)
 		}
 	}
-	c, err := mgmt.New(mgmt.Options{URLs: []string{b.mgmtURL}, PrometheusURL: b.promURL, User: user, Password: password, Timeout: 60 * time.Second})
+	c, err := mgmt.New(mgmt.Options{URLs: []string{b.mgmtURL}, PrometheusURLs: strings.Split(b.promURL, ","), User: user, Password: password, Timeout: 60 * time.Second})
 	if err != nil {
 		return nil, err
 	}

@@ -22,6 +22,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -201,16 +202,7 @@ func runViews(args []string) error {
 	out := filepath.Join(*outDir, "views.json")
 	save := func() error {
 		res.EndedAt = time.Now().UTC()
-		data, err := json.MarshalIndent(res, "", "  ")
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(out, data, 0o644); err != nil {
-			return err
-		}
-		var md bytes.Buffer
-		writeViews(&md, res)
-		return os.WriteFile(filepath.Join(*outDir, "views.md"), md.Bytes(), 0o644)
+		return saveResult(out, res, filepath.Join(*outDir, "views.md"), func(w io.Writer) { writeViews(w, res) })
 	}
 
 	logf("== views: import %d exchanges, %d bindings, %d queues, %d users, %d policies", sz.Exchanges, sz.Bindings, sz.Queues, sz.Users, sz.Policies)
